@@ -1,0 +1,141 @@
+"""The public JSON API: services, free slots and bookings, documented at /api/openapi.json."""
+from datetime import datetime, timedelta, timezone
+
+from flask import Blueprint, current_app, jsonify, request
+
+from practice.api.openapi import openapi_document
+from practice.booking import service
+from practice.errors import error_response
+from practice.extensions import csrf, limiter
+from practice.scheduling import service as scheduling
+from practice.timeformats import days_window, instant_in_zone, is_known_timezone, local_day, parse_day, parse_instant
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+csrf.exempt(bp)
+
+#: The widest slots window one request may ask for.
+MAX_WINDOW_DAYS = 62
+#: How far ahead a slots window may start (the booking page pages as far).
+MAX_DAYS_AHEAD = 366
+#: Row ids are 32-bit in PostgreSQL; a larger number names no service (and SQLite cannot bind it).
+MAX_ID = 2**31 - 1
+
+
+def _booking_rate_limit() -> str:
+    return current_app.config["BOOKING_RATE_LIMIT"]
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.get("/v1/services")
+def services():
+    return jsonify(
+        {
+            "services": [
+                {
+                    "id": s.id,
+                    "practitioner": s.practitioner.slug,
+                    "name": s.name,
+                    "duration_minutes": s.duration_minutes,
+                    "price_cents": s.price_cents,
+                    "currency": s.currency,
+                    "capacity": s.capacity,
+                }
+                for s in service.published_services()
+            ]
+        }
+    )
+
+
+@bp.get("/v1/slots")
+def slots():
+    args = request.args
+    service_id = _id(args.get("service", ""))
+    first, last = parse_day(args.get("start")), parse_day(args.get("end"))
+    zone = args.get("tz", "")
+    known_zone = is_known_timezone(zone)
+    problems = {}
+    if service_id is None:
+        problems["service"] = "Give the id of a published service."
+    if first is None:
+        problems["start"] = "Give the first day as YYYY-MM-DD."
+    elif known_zone and not 0 <= (first - local_day(_now(), zone)).days <= MAX_DAYS_AHEAD:
+        problems["start"] = f"The first day must be between today and {MAX_DAYS_AHEAD} days ahead."
+    if last is None:
+        problems["end"] = "Give the last day as YYYY-MM-DD."
+    if first and last and not timedelta(0) <= last - first < timedelta(days=MAX_WINDOW_DAYS):
+        problems["end"] = f"The end must be on or after the start, at most {MAX_WINDOW_DAYS} days later."
+    if not known_zone:
+        problems["tz"] = "Give an IANA timezone such as Europe/London."
+    if problems:
+        return error_response(400, "Some parameters need another look.", problems)
+    chosen = service.published_service_by_id(service_id)
+    if chosen is None:
+        return error_response(404, "No published service has that id.")
+    window_start, window_end = days_window(first, (last - first).days + 1, zone)
+    free = scheduling.open_slots(chosen, window_start, window_end, _now())
+    return jsonify(
+        {
+            "slots": [
+                {"start": instant_in_zone(s.start, zone), "end": instant_in_zone(s.end, zone), "remaining": s.remaining}
+                for s in free
+            ]
+        }
+    )
+
+
+@bp.post("/v1/bookings")
+@limiter.limit(_booking_rate_limit)
+def create_booking():
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return error_response(400, "Send a JSON object with service, start, name, email and timezone.")
+    service_id, start = payload.get("service"), parse_instant(_text(payload.get("start")))
+    problems = {}
+    if not isinstance(service_id, int) or isinstance(service_id, bool) or not 0 < service_id <= MAX_ID:
+        problems["service"] = "Give the id of a published service."
+    if start is None:
+        problems["start"] = "Give the start as ISO-8601 with an offset, as /api/v1/slots returns it."
+    try:
+        client = service.client_details_from(payload)
+    except service.InvalidDetails as invalid:
+        problems.update(invalid.field_errors)
+    if problems:
+        return error_response(422, "Some details need another look.", problems)
+    if service.published_service_by_id(service_id) is None:
+        return error_response(404, "No published service has that id.")
+    try:
+        booking = service.book(service_id=service_id, start=start, client=client, now=_now())
+    except service.SlotTaken as taken:
+        return error_response(409, taken.message)
+    except service.BookingError as refused:
+        return error_response(422, refused.message)
+    return (
+        jsonify(
+            {
+                "id": booking.public_id,
+                "status": booking.status.value,
+                "manage_url": service.manage_url(booking),
+            }
+        ),
+        201,
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _id(text: str) -> int | None:
+    # str.isdigit() also accepts digits such as "²" that int() refuses.
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ID else None
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) else None

@@ -1,0 +1,21 @@
+"""The client's details form; the rules themselves live in booking.service."""
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, StringField, TelField, TextAreaField
+
+
+class ClientDetailsForm(FlaskForm):
+    name = StringField("Your name")
+    preferred_name = StringField("Preferred name (optional)")
+    pronouns = StringField("Pronouns (optional)")
+    email = EmailField("Email")
+    phone = TelField("Phone (optional)")
+    note = TextAreaField("Anything you'd like us to know (optional)")
+    start = HiddenField()
+    timezone = HiddenField()
+
+    def show_errors(self, field_errors: dict[str, str]) -> None:
+        for name, message in field_errors.items():
+            field = getattr(self, name, None)
+            if field is not None:
+                field.errors = [message]
+

@@ -1,0 +1,91 @@
+"""Bookings: a client's claim on a service at a time."""
+import enum
+import secrets
+from datetime import datetime, timezone
+
+from sqlalchemy import CheckConstraint, ColumnElement, Enum, ForeignKey, Index, String, Text, and_, or_
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from practice.accounts.models import Practitioner
+from practice.catalog.models import Service
+from practice.extensions import db
+from practice.sqltypes import UTCDateTime
+
+
+class BookingStatus(enum.Enum):
+    held = "held"
+    confirmed = "confirmed"
+    completed = "completed"
+    no_show = "no_show"
+    cancelled = "cancelled"
+
+
+#: Statuses that occupy the practitioner's time.
+ACTIVE_STATUSES = (BookingStatus.held, BookingStatus.confirmed)
+
+
+def new_public_id() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class Booking(db.Model):
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint(
+            "blocked_start <= starts_at AND blocked_end >= ends_at", name="blocks_cover_session"
+        ),
+        CheckConstraint("seats >= 1", name="seats_positive"),
+        # The engine reads only bookings that overlap the window it is asked for.
+        Index("ix_booking_practitioner_blocked", "practitioner_id", "blocked_start", "blocked_end"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Random and unguessable; the manage link carries it, signed.
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), index=True)
+    status: Mapped[BookingStatus] = mapped_column(
+        Enum(BookingStatus, native_enum=False, length=20), default=BookingStatus.confirmed
+    )
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The session plus the service's buffers: the time no other booking may touch.
+    blocked_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    blocked_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Copied from the service, so PostgreSQL's exclusion constraint can skip group sessions.
+    is_group: Mapped[bool] = mapped_column(default=False)
+    seats: Mapped[int] = mapped_column(default=1)
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    client_name: Mapped[str] = mapped_column(String(120))
+    client_email: Mapped[str] = mapped_column(String(254))
+    client_phone: Mapped[str] = mapped_column(String(40), default="")
+    preferred_name: Mapped[str] = mapped_column(String(120), default="")
+    pronouns: Mapped[str] = mapped_column(String(40), default="")
+    client_note: Mapped[str] = mapped_column(Text, default="")
+    #: The zone the client chose to see times in; emails use it too.
+    client_timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=lambda: datetime.now(timezone.utc)
+    )
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: "client", "practitioner", or "expiry" for a hold that lapsed.
+    cancelled_by: Mapped[str | None] = mapped_column(String(20))
+
+    practitioner: Mapped[Practitioner] = relationship()
+    service: Mapped[Service] = relationship()
+
+    @classmethod
+    def occupies_time_at(cls, now: datetime) -> ColumnElement[bool]:
+        """SQL test: confirmed, or held by a hold that has not lapsed by `now`."""
+        return and_(
+            cls.status.in_(ACTIVE_STATUSES),
+            or_(cls.status != BookingStatus.held, cls.hold_expires_at > now),
+        )
+
+    @property
+    def display_name(self) -> str:
+        return self.preferred_name or self.client_name
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status is BookingStatus.cancelled

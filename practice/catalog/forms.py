@@ -1,0 +1,100 @@
+"""The service form: it parses what was typed; catalog.service decides what is allowed."""
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import ValidationError
+
+from practice.catalog.models import LOCATION_LABELS, LocationKind
+from practice.catalog.service import CURRENCIES, ServiceDetails, cents_to_price, price_to_cents
+
+
+def strip_whitespace(value):
+    """A WTForms filter: surrounding spaces are never what anyone meant to type."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def _kind_value(value) -> str:
+    return value.value if isinstance(value, LocationKind) else str(value)
+
+
+class _RequiredWhenMissing:
+    """Refuses a field left out of the request altogether (a typed-but-wrong value has its own message)."""
+
+    missing_message = "Please fill this in."
+
+    def pre_validate(self, form):
+        if self.data is None and not self.process_errors:
+            raise ValidationError(self.missing_message)
+
+
+class WholeNumberField(_RequiredWhenMissing, IntegerField):
+    """An integer field whose parse error reads like a person wrote it."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        text = valuelist[0].strip()
+        # The length cap keeps int() away from pathological inputs.
+        if not text.isdecimal() or len(text) > 6:
+            self.data = None
+            raise ValueError("Please enter a whole number, like 60.")
+        self.data = int(text)
+
+
+class PriceField(_RequiredWhenMissing, StringField):
+    """A price typed as "65.00", held as integer cents."""
+
+    missing_message = "Please enter a price, like 65.00. Enter 0 for a free service."
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            self.data = None
+            self.data = price_to_cents(valuelist[0])
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return cents_to_price(self.data) if isinstance(self.data, int) else ""
+
+
+class ServiceForm(FlaskForm):
+    name = StringField("Name", filters=[strip_whitespace])
+    description = TextAreaField("Description (optional)", filters=[strip_whitespace])
+    duration_minutes = WholeNumberField("Length of a session, in minutes", default=60)
+    price = PriceField("Price", render_kw={"inputmode": "decimal"})
+    currency = SelectField(
+        "Currency",
+        choices=[SelectChoice(code) for code in CURRENCIES],
+        default="GBP",
+        invalid_choice_message="Please choose a currency from the list.",
+    )
+    location_kind = SelectField(
+        "Where it happens",
+        choices=[SelectChoice(kind.value, label) for kind, label in LOCATION_LABELS.items()],
+        coerce=_kind_value,
+        invalid_choice_message="Please choose in person, video or phone.",
+        default=LocationKind.in_person.value,
+    )
+    location_detail = StringField("Address, video link or phone details", filters=[strip_whitespace])
+    capacity = WholeNumberField("How many people per session", default=1)
+    buffer_before_minutes = WholeNumberField("Free time before, in minutes", default=0)
+    buffer_after_minutes = WholeNumberField("Free time after, in minutes", default=0)
+    slot_step_minutes = WholeNumberField("Offer a start time every … minutes", default=30)
+
+    def details(self) -> ServiceDetails:
+        return ServiceDetails(
+            name=self.name.data or "",
+            description=self.description.data or "",
+            duration_minutes=self.duration_minutes.data,
+            price_cents=self.price.data,
+            currency=self.currency.data,
+            location_kind=LocationKind(self.location_kind.data),
+            location_detail=self.location_detail.data or "",
+            buffer_before_minutes=self.buffer_before_minutes.data,
+            buffer_after_minutes=self.buffer_after_minutes.data,
+            capacity=self.capacity.data,
+            slot_step_minutes=self.slot_step_minutes.data,
+        )
+
+    def show_errors(self, field_errors: dict[str, str]) -> None:
+        for name, message in field_errors.items():
+            self[name].errors = [message]

@@ -1,0 +1,88 @@
+"""Services a practitioner offers: length, price, buffers, place and capacity."""
+import enum
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from practice.accounts.models import Practitioner
+from practice.extensions import db
+from practice.sqltypes import UTCDateTime
+
+
+class ServiceStatus(enum.Enum):
+    draft = "draft"
+    published = "published"
+    archived = "archived"
+
+
+class LocationKind(enum.Enum):
+    in_person = "in_person"
+    video = "video"
+    phone = "phone"
+
+
+LOCATION_LABELS = {
+    LocationKind.in_person: "In person",
+    LocationKind.video: "Video call",
+    LocationKind.phone: "Phone call",
+}
+
+
+#: Bounds that keep any booking's blocked time under scheduling.service.LONGEST_BLOCK.
+MAX_DURATION_MINUTES = 720
+MAX_BUFFER_MINUTES = 240
+
+
+class Service(db.Model):
+    __table_args__ = (
+        CheckConstraint("duration_minutes > 0 AND duration_minutes <= 720", name="duration_in_range"),
+        CheckConstraint("price_cents >= 0", name="price_not_negative"),
+        CheckConstraint("buffer_before_minutes BETWEEN 0 AND 240", name="buffer_before_in_range"),
+        CheckConstraint("buffer_after_minutes BETWEEN 0 AND 240", name="buffer_after_in_range"),
+        CheckConstraint("capacity >= 1", name="capacity_positive"),
+        CheckConstraint("slot_step_minutes > 0", name="slot_step_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    duration_minutes: Mapped[int]
+    #: Money is integer cents in `currency` (ISO 4217), never a float.
+    price_cents: Mapped[int] = mapped_column(default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="GBP")
+    buffer_before_minutes: Mapped[int] = mapped_column(default=0)
+    buffer_after_minutes: Mapped[int] = mapped_column(default=0)
+    location_kind: Mapped[LocationKind] = mapped_column(
+        Enum(LocationKind, native_enum=False, length=20), default=LocationKind.in_person
+    )
+    #: The address, video link or phone number, depending on location_kind.
+    location_detail: Mapped[str] = mapped_column(String(500), default="")
+    #: 1 is a one-to-one session; more is a group such as a support circle.
+    capacity: Mapped[int] = mapped_column(default=1)
+    slot_step_minutes: Mapped[int] = mapped_column(default=30)
+    status: Mapped[ServiceStatus] = mapped_column(
+        Enum(ServiceStatus, native_enum=False, length=20), default=ServiceStatus.draft
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=lambda: datetime.now(timezone.utc)
+    )
+
+    practitioner: Mapped[Practitioner] = relationship()
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def is_group(self) -> bool:
+        return self.capacity > 1
+
+    @property
+    def is_published(self) -> bool:
+        return self.status is ServiceStatus.published
+
+    @property
+    def location_label(self) -> str:
+        return LOCATION_LABELS[self.location_kind]

@@ -1,0 +1,208 @@
+"""Service operations: create and edit a practitioner's services, and move them between states."""
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from practice.accounts.models import Practitioner
+from practice.catalog.models import MAX_BUFFER_MINUTES, MAX_DURATION_MINUTES, LocationKind, Service, ServiceStatus
+from practice.extensions import db
+from practice.money import CURRENCY_SYMBOLS
+
+CURRENCIES = tuple(CURRENCY_SYMBOLS)
+MIN_DURATION_MINUTES = 5
+MIN_SLOT_STEP_MINUTES = 5
+MAX_SLOT_STEP_MINUTES = 240
+#: A support circle can be large, but not a lecture hall.
+MAX_CAPACITY = 200
+#: 100,000.00 in any currency: far above any session, low enough to catch a slipped key.
+MAX_PRICE_CENTS = 10_000_000
+MAX_NAME_LENGTH = 120
+MAX_DESCRIPTION_LENGTH = 5000
+MAX_LOCATION_LENGTH = 500
+
+PRICE_PATTERN = re.compile(r"-?[0-9]+(?:\.[0-9]+)?\Z")
+
+
+class PriceError(ValueError):
+    """A price that is not a plain amount with at most two decimals; the message says why."""
+
+
+class CatalogError(Exception):
+    """A change to a service that cannot be made; messages are safe to show the practitioner."""
+
+    def __init__(self, message: str, field_errors: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field_errors = field_errors or {}
+
+
+@dataclass(frozen=True)
+class ServiceDetails:
+    """Everything a practitioner sets on a service, already parsed; check_details() judges it."""
+
+    name: str
+    duration_minutes: int
+    price_cents: int
+    currency: str
+    location_kind: LocationKind
+    description: str = ""
+    location_detail: str = ""
+    buffer_before_minutes: int = 0
+    buffer_after_minutes: int = 0
+    capacity: int = 1
+    slot_step_minutes: int = 30
+
+
+#: Which states each action may start from, and where it leads.
+TRANSITIONS = {
+    "publish": ({ServiceStatus.draft}, ServiceStatus.published),
+    "unpublish": ({ServiceStatus.published}, ServiceStatus.draft),
+    "archive": ({ServiceStatus.draft, ServiceStatus.published}, ServiceStatus.archived),
+    "restore": ({ServiceStatus.archived}, ServiceStatus.draft),
+}
+
+REFUSALS = {
+    "publish": "Archived services can't be published. Restore it to a draft first.",
+    "unpublish": "Only a published service can be unpublished.",
+    "archive": "This service is already archived.",
+    "restore": "Only an archived service can be restored.",
+}
+
+
+def price_to_cents(text: str) -> int:
+    """Parse a price typed as "65" or "65.00" into integer cents, exactly, with Decimal."""
+    text = text.strip()
+    if not text:
+        raise PriceError("Please enter a price, like 65.00. Enter 0 for a free service.")
+    if not PRICE_PATTERN.match(text):
+        raise PriceError("Please enter the price as a number, like 65.00.")
+    amount = Decimal(text)
+    if amount < 0:
+        raise PriceError("A price can't be negative.")
+    if amount.as_tuple().exponent < -2:
+        raise PriceError("Please use at most two decimal places, like 65.50.")
+    cents = int(amount * 100)
+    if cents > MAX_PRICE_CENTS:
+        raise PriceError("That price is higher than Tend accepts. Please check it.")
+    return cents
+
+
+def cents_to_price(cents: int) -> str:
+    """The form's way of showing a price: "65.00"."""
+    return f"{Decimal(cents) / 100:.2f}"
+
+
+def check_details(details: ServiceDetails) -> dict[str, str]:
+    """Every problem with `details`, by field name; empty when it can be saved."""
+    errors = {}
+    if not details.name:
+        errors["name"] = "Please give the service a name."
+    elif len(details.name) > MAX_NAME_LENGTH:
+        errors["name"] = f"Please keep the name under {MAX_NAME_LENGTH} characters."
+    if len(details.description) > MAX_DESCRIPTION_LENGTH:
+        errors["description"] = f"Please keep the description under {MAX_DESCRIPTION_LENGTH:,} characters."
+    _check_range(errors, "duration_minutes", details.duration_minutes, MIN_DURATION_MINUTES, MAX_DURATION_MINUTES, "A session")
+    _check_range(errors, "buffer_before_minutes", details.buffer_before_minutes, 0, MAX_BUFFER_MINUTES, "A buffer")
+    _check_range(errors, "buffer_after_minutes", details.buffer_after_minutes, 0, MAX_BUFFER_MINUTES, "A buffer")
+    _check_range(errors, "slot_step_minutes", details.slot_step_minutes, MIN_SLOT_STEP_MINUTES, MAX_SLOT_STEP_MINUTES, "The gap between start times")
+    if not 1 <= details.capacity <= MAX_CAPACITY:
+        errors["capacity"] = f"Please choose between 1 (one-to-one) and {MAX_CAPACITY} people."
+    if not 0 <= details.price_cents <= MAX_PRICE_CENTS:
+        errors["price"] = "Please enter a price between 0 and 100,000."
+    if details.currency not in CURRENCIES:
+        errors["currency"] = "Please choose a currency from the list."
+    location_error = _location_error(details.location_kind, details.location_detail)
+    if location_error:
+        errors["location_detail"] = location_error
+    return errors
+
+
+def current_and_archived(practitioner_id: int) -> tuple[list[Service], list[Service]]:
+    """The practitioner's services: those in use (published first), then the archived ones."""
+    services = db.session.scalars(
+        select(Service).where(Service.practitioner_id == practitioner_id).order_by(Service.name, Service.id)
+    ).all()
+    current = sorted(
+        (s for s in services if s.status is not ServiceStatus.archived),
+        key=lambda s: s.status is not ServiceStatus.published,
+    )
+    return current, [s for s in services if s.status is ServiceStatus.archived]
+
+
+def create_service(practitioner: Practitioner, details: ServiceDetails, now: datetime) -> Service:
+    """Add a draft service, or raise CatalogError with every field that needs another look."""
+    _refuse_bad(details)
+    service = Service(practitioner_id=practitioner.id, status=ServiceStatus.draft, created_at=now)
+    _apply(service, details)
+    db.session.add(service)
+    db.session.commit()
+    return service
+
+
+def update_service(service: Service, details: ServiceDetails) -> Service:
+    """Save new details; booked sessions keep the times and length they were booked with."""
+    _refuse_bad(details)
+    _apply(service, details)
+    db.session.commit()
+    return service
+
+
+def change_status(service: Service, action: str) -> Service:
+    """Publish, unpublish, archive or restore; repeating an action that already happened is a no-op."""
+    allowed_from, target = TRANSITIONS[action]
+    if service.status is target:
+        return service
+    if service.status not in allowed_from:
+        raise CatalogError(REFUSALS[action])
+    service.status = target
+    db.session.commit()
+    return service
+
+
+def _refuse_bad(details: ServiceDetails) -> None:
+    errors = check_details(details)
+    if errors:
+        raise CatalogError("Some details need another look.", errors)
+
+
+def _apply(service: Service, details: ServiceDetails) -> None:
+    service.name = details.name
+    service.description = details.description
+    service.duration_minutes = details.duration_minutes
+    service.price_cents = details.price_cents
+    service.currency = details.currency
+    service.buffer_before_minutes = details.buffer_before_minutes
+    service.buffer_after_minutes = details.buffer_after_minutes
+    service.location_kind = details.location_kind
+    service.location_detail = details.location_detail
+    service.capacity = details.capacity
+    service.slot_step_minutes = details.slot_step_minutes
+
+
+def _check_range(errors: dict, field: str, value: int, low: int, high: int, subject: str) -> None:
+    if not low <= value <= high:
+        errors[field] = f"{subject} can be from {low} to {high} minutes."
+
+
+def _location_error(kind: LocationKind, detail: str) -> str | None:
+    if len(detail) > MAX_LOCATION_LENGTH:
+        return f"Please keep this under {MAX_LOCATION_LENGTH} characters."
+    if kind is LocationKind.in_person and not detail:
+        return "Please give the address clients should come to."
+    if kind is LocationKind.video and detail and not _is_https_url(detail):
+        return "Please give a secure link that starts with https://, or leave this empty."
+    return None
+
+
+def _is_https_url(text: str) -> bool:
+    if any(character.isspace() for character in text):
+        return False
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme == "https" and bool(parts.hostname)

@@ -1,0 +1,113 @@
+"""The demo practice: a massage therapist and a grief counselor, with hours and a few bookings."""
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+
+from practice.accounts.models import Practitioner
+from practice.booking import service as booking_service
+from practice.booking.service import BookingError, ClientDetails
+from practice.catalog.models import LocationKind, Service, ServiceStatus
+from practice.extensions import db
+from practice.scheduling import service as scheduling
+from practice.scheduling.models import WeeklyHours
+
+DEMO_PASSWORD = "stillwater-demo"
+PRACTICE = "Stillwater Practice"
+ADDRESS = "14 Alder Lane, Bristol BS6 5AA"
+
+PRACTITIONERS = [
+    {
+        "email": "rowan@stillwater.example",
+        "name": "Rowan Hale",
+        "slug": "rowan-hale",
+        "bio": "Massage therapist. Gentle, unhurried bodywork for recovery after pregnancy loss, "
+        "with your comfort and consent guiding every session.",
+        "hours": {1: [(9, 30, 13, 0), (14, 0, 18, 0)], 2: [(9, 30, 13, 0), (14, 0, 18, 0)],
+                  3: [(12, 0, 20, 0)], 4: [(9, 30, 13, 0), (14, 0, 18, 0)], 5: [(10, 0, 14, 0)]},
+        "services": [
+            {"name": "Pregnancy-loss recovery massage", "duration_minutes": 60, "price_cents": 6500,
+             "buffer_after_minutes": 15, "slot_step_minutes": 30,
+             "description": "A slow, supportive massage for the weeks and months after a loss. "
+             "Tell us what feels right; every part of the session can be adjusted or paused."},
+            {"name": "Gentle restorative massage", "duration_minutes": 90, "price_cents": 8500,
+             "buffer_after_minutes": 15, "slot_step_minutes": 30,
+             "description": "Ninety unhurried minutes of light, grounding touch for rest and recovery."},
+        ],
+    },
+    {
+        "email": "imogen@stillwater.example",
+        "name": "Imogen Reyes",
+        "slug": "imogen-reyes",
+        "bio": "Grief counselor. A quiet space to talk about miscarriage, stillbirth and the loss of a "
+        "baby — alone, with a partner, or alongside others who understand.",
+        "hours": {0: [(10, 0, 17, 0)], 1: [(10, 0, 17, 0)], 2: [(13, 0, 20, 0)], 3: [(10, 0, 17, 0)]},
+        "services": [
+            {"name": "Grief counseling after pregnancy loss", "duration_minutes": 50, "price_cents": 7000,
+             "buffer_after_minutes": 10, "slot_step_minutes": 60, "location_kind": LocationKind.video,
+             "location_detail": "https://meet.example.org/stillwater-imogen",
+             "description": "A one-to-one session, by video, at your pace."},
+            {"name": "Couples session", "duration_minutes": 80, "price_cents": 9500,
+             "buffer_after_minutes": 10, "slot_step_minutes": 60,
+             "description": "For partners grieving together — and sometimes differently."},
+            {"name": "Monthly remembrance circle", "duration_minutes": 90, "price_cents": 1500,
+             "capacity": 12, "slot_step_minutes": 90,
+             "description": "A small, gently held group to remember the babies we carried. "
+             "Come to speak or simply to listen."},
+        ],
+    },
+]
+
+DEMO_LOGINS = [p["email"] for p in PRACTITIONERS]
+
+DEMO_CLIENTS = [
+    ClientDetails(name="Hannah Brooks", email="hannah@example.org", timezone="Europe/London", pronouns="she/her"),
+    ClientDetails(name="Sam and Alex Turner", email="turners@example.org", timezone="Europe/London"),
+    ClientDetails(name="Priya Shah", email="priya@example.org", timezone="Europe/London", preferred_name="Pri"),
+]
+
+
+def seed_demo(now: datetime) -> bool:
+    """Create the demo practice unless it exists; returns whether anything was created."""
+    if db.session.scalar(select(Practitioner).where(Practitioner.email == DEMO_LOGINS[0])):
+        return False
+    for spec in PRACTITIONERS:
+        practitioner = _practitioner(spec)
+        for service in spec["services"]:
+            db.session.add(_service(practitioner, service))
+    db.session.commit()
+    _book_a_few(now)
+    return True
+
+
+def _practitioner(spec: dict) -> Practitioner:
+    practitioner = Practitioner(
+        email=spec["email"], name=spec["name"], practice_name=PRACTICE, slug=spec["slug"],
+        timezone="Europe/London", bio=spec["bio"], contact_email="hello@stillwater.example",
+        min_notice_minutes=12 * 60, max_advance_days=60,
+    )
+    practitioner.set_password(DEMO_PASSWORD)
+    db.session.add(practitioner)
+    db.session.flush()
+    for weekday, ranges in spec["hours"].items():
+        for h1, m1, h2, m2 in ranges:
+            db.session.add(WeeklyHours(practitioner_id=practitioner.id, weekday=weekday,
+                                       start_time=time(h1, m1), end_time=time(h2, m2)))
+    return practitioner
+
+
+def _service(practitioner: Practitioner, spec: dict) -> Service:
+    values = {"location_kind": LocationKind.in_person, "location_detail": ADDRESS, "currency": "GBP",
+              "status": ServiceStatus.published, **spec}
+    return Service(practitioner_id=practitioner.id, **values)
+
+
+def _book_a_few(now: datetime) -> None:
+    services = db.session.scalars(select(Service).where(Service.capacity == 1).order_by(Service.id)).all()
+    for service, client in zip(services, DEMO_CLIENTS):
+        free = scheduling.open_slots(service, now, now + timedelta(days=14), now)
+        if not free:
+            continue
+        try:
+            booking_service.book(service_id=service.id, start=free[len(free) // 3].start, client=client, now=now)
+        except BookingError:
+            continue

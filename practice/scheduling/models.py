@@ -1,0 +1,51 @@
+"""A practitioner's working hours, date overrides and time off."""
+from datetime import date, datetime, time
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from practice.extensions import db
+from practice.sqltypes import UTCDateTime
+
+
+class WeeklyHours(db.Model):
+    """One working range on a weekday, in the practitioner's own timezone."""
+
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_valid"),
+        CheckConstraint("start_time < end_time", name="range_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"), index=True)
+    #: 0 is Monday, as in datetime.weekday().
+    weekday: Mapped[int]
+    start_time: Mapped[time]
+    end_time: Mapped[time]
+
+
+class DateOverride(db.Model):
+    """Replaces one local date's weekly hours; a row without times closes the day."""
+
+    __table_args__ = (
+        CheckConstraint(
+            "(start_time IS NULL AND end_time IS NULL) OR start_time < end_time",
+            name="range_ordered_or_closed",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"), index=True)
+    day: Mapped[date] = mapped_column(index=True)
+    start_time: Mapped[time | None]
+    end_time: Mapped[time | None]
+
+
+class TimeOff(db.Model):
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(String(200), default="")

@@ -1,0 +1,237 @@
+"""Operations that edit a practitioner's hours, overrides and time off."""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select
+
+from practice.accounts.models import Practitioner
+from practice.booking.models import Booking
+from practice.extensions import db
+from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours
+from practice.timeformats import days_window, local_day
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+#: Overrides and time off further ahead than this are almost certainly a typo in the year.
+FURTHEST_AHEAD = timedelta(days=3 * 366)
+#: Time off may start in the past ("since this morning"), but not implausibly long ago.
+FURTHEST_BACK = timedelta(days=366)
+MAX_NOTE_LENGTH = 200
+MAX_MIN_NOTICE_MINUTES = 30 * 24 * 60
+MAX_ADVANCE_DAYS = 2 * 366
+
+
+class RuleError(Exception):
+    """An availability change that cannot be made; messages are safe to show the practitioner."""
+
+    def __init__(self, field_errors: dict[str, str]):
+        super().__init__("; ".join(field_errors.values()))
+        self.field_errors = field_errors
+
+
+@dataclass(frozen=True)
+class DayOverride:
+    """One local date whose weekly hours are replaced: closed, or open at its rows' ranges."""
+
+    day: date
+    rows: list[DateOverride]
+
+    @property
+    def closed(self) -> bool:
+        return all(row.start_time is None for row in self.rows)
+
+
+def weekly_hours(practitioner_id: int) -> dict[int, list[WeeklyHours]]:
+    """Every weekday (0 is Monday) with its working ranges in start order; empty when closed."""
+    rows = db.session.scalars(
+        select(WeeklyHours)
+        .where(WeeklyHours.practitioner_id == practitioner_id)
+        .order_by(WeeklyHours.weekday, WeeklyHours.start_time)
+    )
+    week: dict[int, list[WeeklyHours]] = {weekday: [] for weekday in range(7)}
+    for row in rows:
+        week[row.weekday].append(row)
+    return week
+
+
+def upcoming_overrides(practitioner: Practitioner, now: datetime) -> list[DayOverride]:
+    """Overrides from today on, in the practitioner's own calendar."""
+    today = local_day(now, practitioner.timezone)
+    rows = db.session.scalars(
+        select(DateOverride)
+        .where(DateOverride.practitioner_id == practitioner.id, DateOverride.day >= today)
+        .order_by(DateOverride.day, DateOverride.start_time)
+    )
+    return [DayOverride(day, list(group)) for day, group in groupby(rows, key=lambda row: row.day)]
+
+
+def upcoming_time_off(practitioner_id: int, now: datetime) -> list[TimeOff]:
+    """Time off that has not ended yet, soonest first."""
+    return list(
+        db.session.scalars(
+            select(TimeOff)
+            .where(TimeOff.practitioner_id == practitioner_id, TimeOff.ends_at > now)
+            .order_by(TimeOff.starts_at)
+        )
+    )
+
+
+def add_weekly_range(practitioner: Practitioner, weekday: int, start: time, end: time) -> WeeklyHours:
+    """Add working hours to a weekday, or raise RuleError if they are backwards or overlap."""
+    if weekday not in range(7):
+        raise RuleError({"weekday": "Please choose a day of the week."})
+    _check_range(start, end)
+    existing = db.session.scalars(
+        select(WeeklyHours).where(WeeklyHours.practitioner_id == practitioner.id, WeeklyHours.weekday == weekday)
+    )
+    _check_no_overlap(start, end, [(row.start_time, row.end_time) for row in existing], f"your {WEEKDAYS[weekday]} hours")
+    row = WeeklyHours(practitioner_id=practitioner.id, weekday=weekday, start_time=start, end_time=end)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def remove_weekly_range(row: WeeklyHours) -> None:
+    db.session.delete(row)
+    db.session.commit()
+
+
+def close_day(practitioner: Practitioner, day: date, now: datetime) -> tuple[DateOverride, int]:
+    """Close one local date, replacing any other hours set for it.
+
+    Returns the override and how many bookings that day still stand: closing a day frees no
+    one's session by itself, so the practitioner is told and decides.
+    """
+    _check_day(practitioner, day, now)
+    _clear_day(practitioner.id, day)
+    row = DateOverride(practitioner_id=practitioner.id, day=day, start_time=None, end_time=None)
+    db.session.add(row)
+    db.session.commit()
+    start, end = days_window(day, 1, practitioner.timezone)
+    return row, _bookings_between(practitioner.id, max(start, now), end, now)
+
+
+def add_override_range(practitioner: Practitioner, day: date, start: time, end: time, now: datetime) -> DateOverride:
+    """Open a local date at these hours instead of its weekly ones (a closed day opens again)."""
+    _check_day(practitioner, day, now)
+    _check_range(start, end)
+    existing = db.session.scalars(
+        select(DateOverride).where(
+            DateOverride.practitioner_id == practitioner.id,
+            DateOverride.day == day,
+            DateOverride.start_time.is_not(None),
+        )
+    )
+    _check_no_overlap(start, end, [(row.start_time, row.end_time) for row in existing], "the other hours that day")
+    db.session.execute(
+        delete(DateOverride).where(
+            DateOverride.practitioner_id == practitioner.id,
+            DateOverride.day == day,
+            DateOverride.start_time.is_(None),
+        )
+    )
+    row = DateOverride(practitioner_id=practitioner.id, day=day, start_time=start, end_time=end)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def remove_override(row: DateOverride) -> None:
+    """Remove one override range; a date left with none follows its weekly hours again."""
+    db.session.delete(row)
+    db.session.commit()
+
+
+def add_time_off(
+    practitioner: Practitioner, starts_local: datetime, ends_local: datetime, note: str, now: datetime
+) -> tuple[TimeOff, int]:
+    """Block a stretch of time given as wall-clock times in the practitioner's zone.
+
+    Stored as UTC instants. A wall time that a DST change skips or repeats takes the earlier
+    offset (zoneinfo's fold=0), as working hours do. Returns the row and how many bookings
+    fall inside it: they stand until the practitioner cancels them.
+    """
+    zone = ZoneInfo(practitioner.timezone)
+    today = local_day(now, practitioner.timezone)
+    errors = {}
+    for field, value in (("starts", starts_local), ("ends", ends_local)):
+        if not today - FURTHEST_BACK <= value.date() <= today + FURTHEST_AHEAD:
+            errors[field] = "Please choose a date within the next three years."
+    if len(note) > MAX_NOTE_LENGTH:
+        errors["note"] = f"Please keep the note under {MAX_NOTE_LENGTH} characters."
+    if errors:
+        raise RuleError(errors)
+    starts_at = starts_local.replace(tzinfo=zone).astimezone(timezone.utc)
+    ends_at = ends_local.replace(tzinfo=zone).astimezone(timezone.utc)
+    if ends_at <= starts_at:
+        raise RuleError({"ends": "The end needs to be after the start."})
+    if ends_at <= now:
+        raise RuleError({"ends": "That time has already passed."})
+    row = TimeOff(practitioner_id=practitioner.id, starts_at=starts_at, ends_at=ends_at, note=note)
+    db.session.add(row)
+    db.session.commit()
+    return row, _bookings_between(practitioner.id, max(starts_at, now), ends_at, now)
+
+
+def remove_time_off(row: TimeOff) -> None:
+    db.session.delete(row)
+    db.session.commit()
+
+
+def set_booking_window(practitioner: Practitioner, min_notice_minutes: int, max_advance_days: int) -> Practitioner:
+    """How soon, and how far ahead, clients may book."""
+    errors = {}
+    if not 0 <= min_notice_minutes <= MAX_MIN_NOTICE_MINUTES:
+        errors["min_notice_minutes"] = f"Please choose from 0 to {MAX_MIN_NOTICE_MINUTES:,} minutes (30 days)."
+    if not 1 <= max_advance_days <= MAX_ADVANCE_DAYS:
+        errors["max_advance_days"] = f"Please choose from 1 to {MAX_ADVANCE_DAYS} days."
+    elif min_notice_minutes >= max_advance_days * 24 * 60:
+        errors["min_notice_minutes"] = "The notice you need must be shorter than how far ahead clients can book."
+    if errors:
+        raise RuleError(errors)
+    practitioner.min_notice_minutes = min_notice_minutes
+    practitioner.max_advance_days = max_advance_days
+    db.session.commit()
+    return practitioner
+
+
+def _check_range(start: time, end: time) -> None:
+    if start >= end:
+        raise RuleError({"end": "The end time needs to be after the start time."})
+
+
+def _check_no_overlap(start: time, end: time, others: list[tuple[time, time]], what: str) -> None:
+    # Ranges are half-open, so 09:00–12:00 and 12:00–17:00 sit side by side without overlapping.
+    for other_start, other_end in others:
+        if start < other_end and other_start < end:
+            raise RuleError(
+                {"start": f"These hours overlap {what} ({other_start:%H:%M}–{other_end:%H:%M}). Please adjust them."}
+            )
+
+
+def _check_day(practitioner: Practitioner, day: date, now: datetime) -> None:
+    today = local_day(now, practitioner.timezone)
+    if day < today:
+        raise RuleError({"day": "That date has already passed."})
+    if day > today + FURTHEST_AHEAD:
+        raise RuleError({"day": "Please choose a date within the next three years."})
+
+
+def _clear_day(practitioner_id: int, day: date) -> None:
+    db.session.execute(
+        delete(DateOverride).where(DateOverride.practitioner_id == practitioner_id, DateOverride.day == day)
+    )
+
+
+def _bookings_between(practitioner_id: int, start: datetime, end: datetime, now: datetime) -> int:
+    if end <= start:
+        return 0
+    return db.session.scalar(
+        select(func.count(Booking.id)).where(
+            Booking.practitioner_id == practitioner_id,
+            Booking.starts_at < end,
+            Booking.ends_at > start,
+            Booking.occupies_time_at(now),
+        )
+    )

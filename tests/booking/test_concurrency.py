@@ -1,0 +1,116 @@
+"""Many clients racing for one slot over real HTTP: exactly the free seats are sold, never more."""
+import http.client
+import json
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, time, timedelta, timezone
+from types import SimpleNamespace
+from urllib.parse import urlencode, urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from practice.booking.models import ACTIVE_STATUSES, Booking
+from practice.extensions import db
+from practice.timeformats import instant_for_url
+from tests.factories import make_practitioner, make_service, make_weekly_hours
+from tests.live_server import serving
+
+ZONE = "Europe/London"
+CLIENTS = 32
+TAKEN = "just taken — please choose another time"
+
+
+def next_monday_at_ten() -> datetime:
+    today = datetime.now(ZoneInfo(ZONE)).date()
+    monday = today + timedelta(days=7 + (-today.weekday()) % 7)
+    return datetime.combine(monday, time(10), tzinfo=ZoneInfo(ZONE)).astimezone(timezone.utc)
+
+
+def offer_with_capacity(app, capacity: int) -> SimpleNamespace:
+    with app.app_context():
+        practitioner = make_practitioner(timezone=ZONE)
+        make_weekly_hours(practitioner)
+        service = make_service(practitioner, name="Support circle", capacity=capacity)
+        return SimpleNamespace(id=service.id, slug=practitioner.slug, start=next_monday_at_ten())
+
+
+def api_request(offer: SimpleNamespace, n: int) -> tuple[str, bytes, str]:
+    body = {
+        "service": offer.id,
+        "start": offer.start.astimezone(ZoneInfo(ZONE)).isoformat(),
+        "name": f"Client {n}",
+        "email": f"client{n}@example.org",
+        "timezone": ZONE,
+    }
+    return "/api/v1/bookings", json.dumps(body).encode(), "application/json"
+
+
+def form_request(offer: SimpleNamespace, n: int) -> tuple[str, bytes, str]:
+    fields = {
+        "name": f"Client {n}",
+        "email": f"client{n}@example.org",
+        "phone": "",
+        "preferred_name": "",
+        "pronouns": "",
+        "note": "",
+        "start": instant_for_url(offer.start),
+        "timezone": ZONE,
+    }
+    path = f"/book/{offer.slug}/{offer.id}/confirm"
+    return path, urlencode(fields).encode(), "application/x-www-form-urlencoded"
+
+
+ROUTES = {
+    "api": (api_request, 201),
+    "form": (form_request, 303),
+}
+
+
+def post_all_at_once(base_url: str, requests: list[tuple[str, bytes, str]]) -> list[tuple[int, str]]:
+    """POST every request from its own thread, released together; return (status, body) each."""
+    address = urlsplit(base_url)
+    start_together = threading.Barrier(len(requests))
+
+    def post(request: tuple[str, bytes, str]) -> tuple[int, str]:
+        path, body, content_type = request
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+        try:
+            connection.connect()
+            start_together.wait(timeout=30)
+            connection.request("POST", path, body, {"Content-Type": content_type})
+            response = connection.getresponse()
+            return response.status, response.read().decode()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+        return list(pool.map(post, requests))
+
+
+def refusal_message(route: str, body: str) -> str:
+    return json.loads(body)["error"] if route == "api" else body
+
+
+def active_bookings(app, service_id: int) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            select(func.count()).where(Booking.service_id == service_id, Booking.status.in_(ACTIVE_STATUSES))
+        )
+
+
+@pytest.mark.parametrize("capacity", [1, 5], ids=["one-to-one", "group-of-5"])
+@pytest.mark.parametrize("route", sorted(ROUTES))
+def test_racing_clients_get_exactly_the_free_seats(any_app, route, capacity):
+    build_request, won = ROUTES[route]
+    offer = offer_with_capacity(any_app, capacity)
+
+    with serving(any_app) as base_url:
+        answers = post_all_at_once(base_url, [build_request(offer, n) for n in range(CLIENTS)])
+
+    assert Counter(status for status, _ in answers) == {won: capacity, 409: CLIENTS - capacity}
+    refusals = [refusal_message(route, body) for status, body in answers if status == 409]
+    assert all(TAKEN in message for message in refusals)
+    assert active_bookings(any_app, offer.id) == capacity

@@ -1,0 +1,304 @@
+"""The public booking pages, walked as a client would, with links and forms only."""
+import re
+from datetime import datetime, time, timedelta
+from html.parser import HTMLParser
+from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from practice.booking.models import Booking, BookingStatus
+from practice.catalog.models import ServiceStatus
+from practice.extensions import db
+from tests.factories import make_practitioner, make_service, make_weekly_hours
+
+PRACTICE_ZONE = "Europe/London"
+OPEN_HOURS = range(9, 17)
+
+
+class Page(HTMLParser):
+    """The links and forms of an HTML page: everything a browser without JS can follow."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.links: list[tuple[str, str]] = []
+        self.forms: list[dict] = []
+        self._link: list | None = None
+        self._textarea: str | None = None
+        self._select: str | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "a" and "href" in attrs:
+            self._link = [attrs["href"], ""]
+        elif tag == "form":
+            self.forms.append({"action": attrs.get("action", ""), "method": attrs.get("method", "get").lower(),
+                               "fields": {}, "buttons": []})
+        elif tag == "input" and self.forms and "name" in attrs:
+            self.forms[-1]["fields"][attrs["name"]] = attrs.get("value", "")
+        elif tag == "textarea" and self.forms:
+            self._textarea = attrs["name"]
+            self.forms[-1]["fields"][self._textarea] = ""
+        elif tag == "select" and self.forms:
+            self._select = attrs["name"]
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.forms[-1]["fields"][self._select] = attrs["value"]
+        elif tag == "button" and self.forms:
+            self.forms[-1]["buttons"].append(attrs.get("type", "submit"))
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self._link:
+            self.links.append((self._link[0], " ".join(self._link[1].split())))
+            self._link = None
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data):
+        if self._link is not None:
+            self._link[1] += data
+        if self._textarea:
+            self.forms[-1]["fields"][self._textarea] += data
+
+    def link(self, pattern: str) -> str:
+        """The href of the first link whose text matches `pattern`."""
+        return next(href for href, text in self.links if re.search(pattern, text))
+
+    def form(self, action_pattern: str) -> dict:
+        return next(f for f in self.forms if re.search(action_pattern, f["action"]))
+
+
+def page(response) -> Page:
+    return Page(response.get_data(as_text=True))
+
+
+@pytest.fixture
+def offer(app):
+    with app.app_context():
+        practitioner = make_practitioner(timezone=PRACTICE_ZONE, name="Ada Moss", slug="ada-moss")
+        make_weekly_hours(practitioner)
+        massage = make_service(practitioner, name="Restorative massage")
+        make_service(practitioner, name="Draft offer", status=ServiceStatus.draft)
+        make_service(practitioner, name="Retired offer", status=ServiceStatus.archived)
+        return SimpleNamespace(slug=practitioner.slug, id=massage.id, path=f"/book/{practitioner.slug}/{massage.id}")
+
+
+def soon(zone: str = PRACTICE_ZONE):
+    return datetime.now(ZoneInfo(zone)).date() + timedelta(days=2)
+
+
+def clocks_on(day, zone: str) -> list[str]:
+    """The practice's opening hours that fall on `day` in `zone`, as that zone's clock shows them."""
+    starts = (
+        datetime.combine(day + timedelta(days=shift), time(hour), ZoneInfo(PRACTICE_ZONE)).astimezone(ZoneInfo(zone))
+        for shift in (-1, 0, 1)
+        for hour in OPEN_HOURS
+    )
+    return sorted(f"{s:%H:%M}" for s in starts if s.date() == day)
+
+
+def time_links(response) -> list[tuple[str, str]]:
+    return [(href, text) for href, text in page(response).links if "/details?" in href]
+
+
+def details_form(client, offer, zone=PRACTICE_ZONE, **overrides) -> dict:
+    """The details form for the first time on the day after tomorrow, filled in."""
+    day_page = client.get(offer.path, query_string={"tz": zone, "day": soon(zone).isoformat()})
+    href, _ = time_links(day_page)[0]
+    form = page(client.get(href)).form("/details$")
+    form["fields"] |= {"name": "Jo Rivers", "email": "jo@example.org", "note": "Please go gently."} | overrides
+    return form
+
+
+def booking_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Booking))
+
+
+def test_practice_page_lists_published_services_not_drafts_or_archived(client, offer):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Restorative massage" in html and "Ada Moss" in html
+    assert "Draft offer" not in html
+    assert "Retired offer" not in html
+    assert page(response).link("Restorative massage") == offer.path
+
+
+def test_practitioner_page_lists_only_published_services(client, offer):
+    response = client.get(f"/book/{offer.slug}")
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Restorative massage" in html
+    assert "Draft offer" not in html and "Retired offer" not in html
+
+
+def test_service_page_offers_days_before_times(client, offer):
+    response = client.get(offer.path)
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Choose a day" in html
+    assert "Times on" not in html
+    assert not time_links(response)
+    day_links = [href for href, _ in page(response).links if "day=" in href]
+    assert len(day_links) >= 13  # every day is open: today (if any hour is left) and the next 13
+
+
+def test_choosing_a_day_lists_its_times_in_the_practice_zone_by_default(client, offer):
+    day = soon()
+    day_href = next(href for href, _ in page(client.get(offer.path)).links if f"day={day.isoformat()}" in href)
+
+    response = client.get(day_href)
+
+    assert f"Times on {day:%A} {day.day} {day:%B}" in response.get_data(as_text=True)
+    assert [text for _, text in time_links(response)] == [f"{h:02d}:00" for h in OPEN_HOURS]
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Asia/Kolkata", "Pacific/Auckland"])
+def test_times_are_shown_in_the_chosen_zone(client, offer, zone):
+    day = soon(zone)
+
+    response = client.get(offer.path, query_string={"tz": zone, "day": day.isoformat()})
+
+    assert [text for _, text in time_links(response)] == clocks_on(day, zone)
+    assert f"Shown in {zone.replace('_', ' ')}" in response.get_data(as_text=True)
+    assert all(parse_qs(urlsplit(href).query)["tz"] == [zone] for href, _ in time_links(response))
+
+
+def test_an_unknown_zone_shows_the_practice_zone(client, offer):
+    response = client.get(offer.path, query_string={"tz": "Mars/Olympus", "day": soon().isoformat()})
+
+    assert response.status_code == 200
+    assert [text for _, text in time_links(response)] == [f"{h:02d}:00" for h in OPEN_HOURS]
+
+
+def test_details_step_books_nothing_yet_and_asks_to_confirm(app, client, offer):
+    form = details_form(client, offer)
+
+    response = client.post(form["action"], data=form["fields"])
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Check and confirm" in html and "Jo Rivers" in html and "Please go gently." in html
+    assert booking_count(app) == 0
+
+
+def test_confirming_redirects_303_to_the_manage_page_showing_the_booking(app, client, offer):
+    form = details_form(client, offer, zone="America/New_York", pronouns="they/them")
+    confirm = page(client.post(form["action"], data=form["fields"])).form("/confirm$")
+
+    response = client.post(confirm["action"], data=confirm["fields"])
+
+    assert response.status_code == 303
+    assert "/manage/" in response.location
+    manage = client.get(response.location)
+    html = manage.get_data(as_text=True)
+    assert manage.status_code == 200
+    assert "Your booking" in html and "Jo Rivers" in html and "Restorative massage" in html
+    assert "You&#39;re booked" in html or "You're booked" in html
+    assert "America/New York" in html
+    with app.app_context():
+        booking = db.session.scalar(select(Booking))
+        assert booking.status is BookingStatus.confirmed
+        assert booking.client_timezone == "America/New_York"
+        assert booking.pronouns == "they/them"
+        assert f"{booking.starts_at.astimezone(ZoneInfo('America/New_York')):%H:%M}" in html
+
+
+def test_client_can_cancel_from_the_manage_page(app, client, offer):
+    form = details_form(client, offer)
+    confirm = page(client.post(form["action"], data=form["fields"])).form("/confirm$")
+    manage_url = client.post(confirm["action"], data=confirm["fields"]).location
+    cancel = page(client.get(manage_url)).form("/cancel$")
+
+    response = client.post(cancel["action"], data=cancel["fields"])
+
+    assert response.status_code == 303
+    assert urlsplit(response.location).path == urlsplit(manage_url).path
+    html = client.get(response.location).get_data(as_text=True)
+    assert "This booking is cancelled" in html
+    assert "Your booking is cancelled" in html
+    assert "Cancel this booking" not in html
+    with app.app_context():
+        booking = db.session.scalar(select(Booking))
+        assert booking.status is BookingStatus.cancelled
+        assert booking.cancelled_by == "client"
+
+
+def test_cancelling_twice_changes_nothing(app, client, offer):
+    form = details_form(client, offer)
+    confirm = page(client.post(form["action"], data=form["fields"])).form("/confirm$")
+    manage_url = client.post(confirm["action"], data=confirm["fields"]).location
+    cancel = page(client.get(manage_url)).form("/cancel$")
+    client.post(cancel["action"], data=cancel["fields"])
+    with app.app_context():
+        first_cancelled_at = db.session.scalar(select(Booking.cancelled_at))
+
+    again = client.post(cancel["action"], data=cancel["fields"])
+
+    assert again.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(Booking.cancelled_at)) == first_cancelled_at
+
+
+def test_a_cancelled_time_is_offered_again(client, offer):
+    form = details_form(client, offer)
+    confirm = page(client.post(form["action"], data=form["fields"])).form("/confirm$")
+    manage_url = client.post(confirm["action"], data=confirm["fields"]).location
+    booked_start = confirm["fields"]["start"]
+    day_page = client.get(offer.path, query_string={"day": soon().isoformat()})
+    assert booked_start not in [parse_qs(urlsplit(h).query)["start"][0] for h, _ in time_links(day_page)]
+
+    cancel = page(client.get(manage_url)).form("/cancel$")
+    client.post(cancel["action"], data=cancel["fields"])
+
+    day_page = client.get(offer.path, query_string={"day": soon().isoformat()})
+    assert booked_start in [parse_qs(urlsplit(h).query)["start"][0] for h, _ in time_links(day_page)]
+
+
+def test_whole_journey_works_with_plain_links_and_forms(app, client, offer):
+    """No step needs JavaScript: each page links or posts to the next."""
+    home = page(client.get("/"))
+    service_page = page(client.get(home.link("Restorative massage")))
+    zone_form = service_page.form(re.escape(offer.path) + "$")
+    assert zone_form["method"] == "get" and "tz" in zone_form["fields"] and zone_form["buttons"]
+    in_new_york = page(client.get(zone_form["action"], query_string=zone_form["fields"] | {"tz": "America/New_York"}))
+    day_page = client.get(in_new_york.link(r"\d+ times?"))
+    time_page = page(client.get(time_links(day_page)[0][0]))
+    details = time_page.form("/details$")
+    assert details["method"] == "post" and details["buttons"] == ["submit"]
+    assert {"name", "email", "phone", "pronouns", "preferred_name", "note", "start", "timezone"} <= set(details["fields"])
+    assert details["fields"]["timezone"] == "America/New_York"
+
+    confirm_page = page(client.post(details["action"], data=details["fields"] | {"name": "Jo", "email": "jo@example.org"}))
+    confirm = confirm_page.form("/confirm$")
+    assert confirm["method"] == "post" and confirm["buttons"] == ["submit"]
+    assert confirm_page.link("Change details")
+    booked = client.post(confirm["action"], data=confirm["fields"])
+    manage = page(client.get(booked.location))
+    cancel = manage.form("/cancel$")
+    assert cancel["method"] == "post" and cancel["buttons"] == ["submit"]
+    cancelled = page(client.get(client.post(cancel["action"], data=cancel["fields"]).location))
+
+    assert cancelled.link("Book another time")
+    with app.app_context():
+        assert db.session.scalar(select(Booking.status)) is BookingStatus.cancelled
+
+
+def test_later_dates_link_moves_the_window_two_weeks(client, offer):
+    later = page(client.get(offer.path)).link("Later dates")
+    first = datetime.now(ZoneInfo(PRACTICE_ZONE)).date() + timedelta(days=14)
+
+    response = client.get(later)
+
+    assert parse_qs(urlsplit(later).query)["from"] == [first.isoformat()]
+    day_links = [href for href, _ in page(response).links if "day=" in href]
+    assert f"day={first.isoformat()}" in day_links[0]
+    assert page(response).link("Earlier dates")

@@ -1,0 +1,79 @@
+"""A client books and cancels the demo massage on a phone, through the pages only."""
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from practice.booking.models import Booking, BookingStatus
+from practice.extensions import db
+
+pytestmark = pytest.mark.browser
+
+MASSAGE = "Pregnancy-loss recovery massage"
+
+
+def assert_fits_the_phone(page: Page) -> None:
+    """Nothing on the page makes the phone's screen scroll sideways."""
+    screen = page.viewport_size["width"]
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= screen, f"{page.url} is {width}px wide on a {screen}px phone"
+
+
+def test_client_books_and_cancels_the_massage_on_a_phone(open_page, demo_app):
+    page = open_page()
+    assert page.viewport_size == {"width": 360, "height": 740}
+    page.goto("/")
+    assert_fits_the_phone(page)
+
+    page.get_by_role("link", name=MASSAGE).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(MASSAGE)
+    assert_fits_the_phone(page)
+
+    page.get_by_role("list", name="Choose a day").get_by_role("link").first.click()
+    times = page.get_by_role("list", name=re.compile(r"^Times on "))
+    expect(times).to_be_visible()
+    assert_fits_the_phone(page)
+    first_time = times.get_by_role("link").first
+    chosen = first_time.inner_text().strip()
+    assert re.fullmatch(r"\d\d:\d\d", chosen)
+    first_time.click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your details")
+    assert_fits_the_phone(page)
+    page.get_by_label("Your name").fill("Jo Rivers")
+    page.get_by_label("Email", exact=True).fill("jo@example.org")
+    page.get_by_label("Pronouns (optional)").fill("they/them")
+    page.get_by_role("button", name="Review booking").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check and confirm")
+    expect(page.get_by_text("they/them")).to_be_visible()
+    assert_fits_the_phone(page)
+    page.get_by_role("button", name="Confirm booking").click()
+
+    expect(page).to_have_url(re.compile(r"/manage/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your booking")
+    expect(page.get_by_text(re.compile(rf"at {chosen}\b"))).to_be_visible()
+    assert_fits_the_phone(page)
+    page.get_by_text("Cancel this booking", exact=True).click()
+    page.get_by_role("button", name="Yes, cancel this booking").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("This booking is cancelled")
+    expect(page.get_by_role("status")).to_contain_text("Your booking is cancelled")
+    assert_fits_the_phone(page)
+
+    with demo_app.app_context():
+        booking = db.session.scalar(select(Booking).where(Booking.client_email == "jo@example.org"))
+        assert booking is not None
+        assert booking.status is BookingStatus.cancelled
+        assert booking.cancelled_by == "client"
+        assert booking.service.name == MASSAGE
+        assert booking.pronouns == "they/them"
+
+
+def test_times_follow_the_visitors_own_timezone(open_page, service_path):
+    page = open_page(timezone_id="America/New_York")
+    page.goto(service_path(MASSAGE))
+
+    expect(page).to_have_url(re.compile(r"[?&]tz=America%2FNew_York"))
+    expect(page.get_by_label("Show times in")).to_have_value("America/New_York")

@@ -1,0 +1,131 @@
+"""Fixtures: an app whose schema comes from the migrations, on SQLite and on PostgreSQL."""
+import os
+import shutil
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from practice import create_app
+from practice.extensions import db, limiter
+from tests.factories import PASSWORD
+from tests.postgres_server import PostgresUnavailable, throwaway_postgres
+
+BASE_TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "WTF_CSRF_ENABLED": False,
+    "RATELIMIT_ENABLED": False,
+    "SERVER_NAME": "localhost",
+}
+
+
+def _migrated_app(database_url: str, **config):
+    app = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **config})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return app
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A SQLite file migrated once from empty; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "tend.sqlite3"
+    _migrated_app(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """TEST_POSTGRES_URL, or a throwaway server for the session, or a skip with the reason."""
+    if os.environ.get("TEST_POSTGRES_URL"):
+        yield os.environ["TEST_POSTGRES_URL"]
+        return
+    try:
+        with throwaway_postgres() as url:
+            yield url
+    except PostgresUnavailable as reason:
+        pytest.skip(f"PostgreSQL unavailable: {reason}")
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated(postgres_url):
+    _migrated_app(postgres_url)
+    return postgres_url
+
+
+def _sqlite_url(tmp_path, sqlite_template) -> str:
+    path = tmp_path / "tend.sqlite3"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+def _empty_postgres(url: str) -> str:
+    app = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def make_app(tmp_path, sqlite_template, request):
+    """Build an app on a fresh database: make_app(backend="sqlite"|"postgresql", **config)."""
+    apps = []
+
+    def build(backend: str = "sqlite", **config):
+        if backend == "postgresql":
+            url = _empty_postgres(request.getfixturevalue("postgres_migrated"))
+        else:
+            url = _sqlite_url(tmp_path, sqlite_template)
+        app = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **config})
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+    # The limiter has no storage to reset unless some app switched rate limiting on.
+    if any(app.config["RATELIMIT_ENABLED"] for app in apps):
+        limiter.reset()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_app(make_app, request):
+    """The same test on SQLite and on PostgreSQL."""
+    return make_app(request.param)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email: str, password: str = PASSWORD):
+        return self._client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
