@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app.py
 
-.PHONY: run test install install-dev migrate seed bench clean
+.PHONY: run worker test install install-dev migrate seed bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,15 +28,21 @@ migrate: install
 seed: migrate
 	$(BIN)/flask seed-demo
 
+# The web server and the job worker (which sends the email) together; Ctrl-C stops both.
 run: seed
-	@echo "Serving Tend on http://127.0.0.1:5000 (Ctrl-C to stop)"
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@echo "Serving Tend on http://127.0.0.1:5000 with its worker (Ctrl-C stops both)."
+	@echo "$(if $(MAIL_SERVER),Email goes to $(MAIL_SERVER).,No MAIL_SERVER is set: email is written to instance/mail/ and listed on the admin Emails page.)"
+	@bin/serve-with-worker
+
+worker: migrate
+	$(BIN)/huey_consumer practice.worker.huey --workers 2
 
 test: install-dev
 	$(BIN)/python -m pytest
 
 bench: install-dev
 	$(BIN)/python benchmarks/slots.py
+	$(BIN)/python benchmarks/booking_latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

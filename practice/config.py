@@ -3,8 +3,47 @@ import os
 from pathlib import Path
 
 
+def default_instance_path() -> str:
+    """The project's instance/ folder: the web app and the worker's queue both live there."""
+    return str(Path(__file__).resolve().parent.parent / "instance")
+
+
 def _instance_sqlite_url(instance_path: str) -> str:
     return "sqlite:///" + str(Path(instance_path) / "tend.sqlite3")
+
+
+def _flag(name: str, default: str) -> bool:
+    return os.environ.get(name, default) == "1"
+
+
+def queue_settings_from_environment(instance_path: str) -> dict:
+    """Where the job queue lives: Redis when REDIS_URL is set, a SQLite file otherwise.
+
+    Read apart from the app's config: the Huey instance exists before any app does.
+    """
+    return {
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "HUEY_NAME": os.environ.get("HUEY_NAME", "tend"),
+        "HUEY_SQLITE_PATH": os.environ.get("HUEY_SQLITE_PATH") or str(Path(instance_path) / "huey.sqlite3"),
+    }
+
+
+def mail_settings_from_environment(instance_path: str) -> dict:
+    """SMTP settings; with no MAIL_SERVER, mail is written to files under MAIL_FILE_DIR."""
+    return {
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", "1"),
+        "MAIL_USE_SSL": _flag("MAIL_USE_SSL", "0"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "bookings@localhost"),
+        # Flask-Mail would otherwise stay silent whenever TESTING is on, and the tests
+        # talk to a real SMTP server.
+        "MAIL_SUPPRESS_SEND": _flag("MAIL_SUPPRESS_SEND", "0"),
+        "MAIL_TIMEOUT_SECONDS": float(os.environ.get("MAIL_TIMEOUT_SECONDS", "30")),
+        "MAIL_FILE_DIR": os.environ.get("MAIL_FILE_DIR") or str(Path(instance_path) / "mail"),
+    }
 
 
 def settings_from_environment(instance_path: str) -> dict:
@@ -21,10 +60,12 @@ def settings_from_environment(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "BOOKING_RATE_LIMIT": os.environ.get("BOOKING_RATE_LIMIT", "30 per minute"),
-        "BASE_URL": os.environ.get("BASE_URL", ""),
+        # Links in emails the worker renders outside any request (reminders) start with this.
+        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 256 * 1024,
+        **mail_settings_from_environment(instance_path),
     }

@@ -1,5 +1,6 @@
 """The demo practice: a massage therapist and a grief counselor, with hours and a few bookings."""
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -9,11 +10,16 @@ from practice.booking.service import BookingError, ClientDetails
 from practice.catalog.models import LocationKind, Service, ServiceStatus
 from practice.extensions import db
 from practice.scheduling import service as scheduling
-from practice.scheduling.models import WeeklyHours
+from practice.scheduling.models import DateOverride, WeeklyHours
 
 DEMO_PASSWORD = "stillwater-demo"
 PRACTICE = "Stillwater Practice"
 ADDRESS = "14 Alder Lane, Bristol BS6 5AA"
+ZONE = "Europe/London"
+THURSDAY = 3
+#: The remembrance circle meets on the first Thursday evening of the month, and only then.
+CIRCLE_EVENING = (time(19, 0), time(20, 30))
+CIRCLE_MEETINGS = 3
 
 PRACTITIONERS = [
     {
@@ -50,7 +56,7 @@ PRACTITIONERS = [
              "buffer_after_minutes": 10, "slot_step_minutes": 60,
              "description": "For partners grieving together — and sometimes differently."},
             {"name": "Monthly remembrance circle", "duration_minutes": 90, "price_cents": 1500,
-             "capacity": 12, "slot_step_minutes": 90,
+             "capacity": 12, "slot_step_minutes": 90, "own_hours": True, "first_thursdays": CIRCLE_EVENING,
              "description": "A small, gently held group to remember the babies we carried. "
              "Come to speak or simply to listen."},
         ],
@@ -72,8 +78,12 @@ def seed_demo(now: datetime) -> bool:
         return False
     for spec in PRACTITIONERS:
         practitioner = _practitioner(spec)
-        for service in spec["services"]:
-            db.session.add(_service(practitioner, service))
+        for service_spec in spec["services"]:
+            values = dict(service_spec)
+            evening = values.pop("first_thursdays", None)
+            service = _service(practitioner, values)
+            if evening:
+                _first_thursday_sessions(service, evening, now)
     db.session.commit()
     _book_a_few(now)
     return True
@@ -82,7 +92,7 @@ def seed_demo(now: datetime) -> bool:
 def _practitioner(spec: dict) -> Practitioner:
     practitioner = Practitioner(
         email=spec["email"], name=spec["name"], practice_name=PRACTICE, slug=spec["slug"],
-        timezone="Europe/London", bio=spec["bio"], contact_email="hello@stillwater.example",
+        timezone=ZONE, bio=spec["bio"], contact_email="hello@stillwater.example",
         min_notice_minutes=12 * 60, max_advance_days=60,
     )
     practitioner.set_password(DEMO_PASSWORD)
@@ -98,7 +108,29 @@ def _practitioner(spec: dict) -> Practitioner:
 def _service(practitioner: Practitioner, spec: dict) -> Service:
     values = {"location_kind": LocationKind.in_person, "location_detail": ADDRESS, "currency": "GBP",
               "status": ServiceStatus.published, **spec}
-    return Service(practitioner_id=practitioner.id, **values)
+    service = Service(practitioner_id=practitioner.id, **values)
+    db.session.add(service)
+    db.session.flush()
+    return service
+
+
+def _first_thursday_sessions(service: Service, evening: tuple[time, time], now: datetime) -> None:
+    for day in first_thursdays(now, CIRCLE_MEETINGS, evening[0]):
+        db.session.add(DateOverride(practitioner_id=service.practitioner_id, service_id=service.id,
+                                    day=day, start_time=evening[0], end_time=evening[1]))
+
+
+def first_thursdays(now: datetime, count: int, starting: time) -> list[date]:
+    """The next `count` first Thursdays of a month (London dates) whose session at `starting` is still ahead."""
+    zone = ZoneInfo(ZONE)
+    month = now.astimezone(zone).date().replace(day=1)
+    days: list[date] = []
+    while len(days) < count:
+        day = month + timedelta(days=(THURSDAY - month.weekday()) % 7)
+        if datetime.combine(day, starting, tzinfo=zone) > now:
+            days.append(day)
+        month = (month + timedelta(days=31)).replace(day=1)
+    return days
 
 
 def _book_a_few(now: datetime) -> None:

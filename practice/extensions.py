@@ -4,6 +4,7 @@ import sqlite3
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -28,6 +29,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+mail = Mail()
 limiter = Limiter(key_func=get_remote_address)
 
 SQLITE_BEGIN_IMMEDIATE = "sqlite_begin_immediate"
@@ -53,3 +55,13 @@ def _begin_sqlite(connection):
         return
     immediate = connection.get_execution_options().get(SQLITE_BEGIN_IMMEDIATE, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_write_transaction() -> None:
+    """Drop whatever the session was doing and open a transaction that is going to write.
+
+    On SQLite it opens with BEGIN IMMEDIATE: a worker that first read and then wrote could
+    otherwise fail at once with "database is locked" instead of waiting its turn.
+    """
+    db.session.rollback()
+    db.session.connection(execution_options={SQLITE_BEGIN_IMMEDIATE: True})

@@ -3,11 +3,13 @@ import os
 import shutil
 
 import pytest
+from playwright.sync_api import sync_playwright
 from flask_migrate import upgrade
 from sqlalchemy import text
 
 from practice import create_app
 from practice.extensions import db, limiter
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import PASSWORD
 from tests.postgres_server import PostgresUnavailable, throwaway_postgres
 
@@ -129,3 +131,14 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session; Playwright's sync API allows one per thread."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip("Chromium not installed at /usr/bin/chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

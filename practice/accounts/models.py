@@ -18,6 +18,8 @@ class Practitioner(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint("min_notice_minutes >= 0", name="min_notice_not_negative"),
         CheckConstraint("max_advance_days >= 1", name="max_advance_positive"),
+        CheckConstraint("reminder_hours IS NULL OR reminder_hours BETWEEN 1 AND 168", name="reminder_hours_in_range"),
+        CheckConstraint("cancellation_window_hours BETWEEN 0 AND 336", name="cancellation_window_in_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,6 +34,14 @@ class Practitioner(UserMixin, db.Model):
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     min_notice_minutes: Mapped[int] = mapped_column(default=12 * 60)
     max_advance_days: Mapped[int] = mapped_column(default=60)
+    #: Hours before a session that the reminder goes out; None turns reminders off.
+    reminder_hours: Mapped[int | None] = mapped_column(default=24)
+    #: Clients may reschedule or cancel by their link until this many hours before.
+    cancellation_window_hours: Mapped[int] = mapped_column(default=24)
+    #: Email subjects and calendar titles name the service only when this is on:
+    #: inboxes and calendars are often shared.
+    show_service_in_emails: Mapped[bool] = mapped_column(default=False)
+    accent_colour: Mapped[str] = mapped_column(String(7), default="#2f6b5a")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
 
     def set_password(self, password: str) -> None:

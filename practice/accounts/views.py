@@ -1,12 +1,12 @@
-"""Sign up, log in, log out, practice profile."""
+"""Sign up, log in, log out, reset a forgotten password, practice profile and settings."""
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from practice.accounts import service
-from practice.accounts.forms import LoginForm, ProfileForm, SignupForm
+from practice.accounts.forms import LoginForm, NewPasswordForm, PasswordResetRequestForm, ProfileForm, SignupForm
 from practice.extensions import limiter, login_manager
 
 bp = Blueprint("accounts", __name__)
@@ -45,6 +45,15 @@ def _profile_from(form) -> service.PracticeProfile:
         timezone=form.timezone.data,
         bio=form.bio.data if "bio" in form else "",
         contact_email=form.contact_email.data if "contact_email" in form else "",
+    )
+
+
+def _settings_from(form) -> service.PracticeSettings:
+    return service.PracticeSettings(
+        reminder_hours=form.reminder_hours.data,
+        cancellation_window_hours=form.cancellation_window_hours.data,
+        show_service_in_emails=form.show_service_in_emails.data,
+        accent_colour=form.accent_colour.data,
     )
 
 
@@ -102,6 +111,52 @@ def logout():
     return redirect(url_for("accounts.login"), code=303)
 
 
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
+def forgot_password():
+    form = PasswordResetRequestForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/forgot_password.html", form=form), 422 if form.is_submitted() else 200
+    service.request_password_reset(
+        form.email.data, secret_key=current_app.config["SECRET_KEY"], now=datetime.now(timezone.utc)
+    )
+    return redirect(url_for("accounts.reset_link_sent"), code=303)
+
+
+@bp.get("/forgot-password/sent")
+def reset_link_sent():
+    return render_template("accounts/reset_link_sent.html")
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+# Each reset hashes a password with scrypt: limited like logins.
+@limiter.limit(_login_rate_limit, methods=["POST"])
+def reset_password(token: str):
+    form = NewPasswordForm()
+    secret_key, now = current_app.config["SECRET_KEY"], datetime.now(timezone.utc)
+    if service.practitioner_for_reset_token(token, secret_key, now=now) is None:
+        return _private(render_template("accounts/reset_link_invalid.html"), 400)
+    if not form.validate_on_submit():
+        return _private(render_template("accounts/reset_password.html", form=form, token=token), 422 if form.is_submitted() else 200)
+    try:
+        service.reset_password(token, form.password.data, secret_key=secret_key, now=now)
+    except service.InvalidResetLink:
+        return _private(render_template("accounts/reset_link_invalid.html"), 400)
+    except service.AccountError as refused:
+        _show_errors(form, refused.field_errors)
+        return _private(render_template("accounts/reset_password.html", form=form, token=token), 422)
+    flash("Your new password is set. Please log in with it.", "success")
+    return redirect(url_for("accounts.login"), code=303)
+
+
+def _private(body: str, status: int):
+    """A page whose URL holds a reset token: kept out of caches and out of Referer headers."""
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 @bp.route("/admin/profile", methods=["GET", "POST"])
 @login_required
 def profile():
@@ -110,7 +165,7 @@ def profile():
     if not form.validate_on_submit():
         return render_template("accounts/profile.html", form=form), 422 if form.is_submitted() else 200
     try:
-        service.update_profile(practitioner, _profile_from(form))
+        service.update_profile(practitioner, _profile_from(form), _settings_from(form))
     except service.AccountError as refused:
         _show_errors(form, refused.field_errors)
         return render_template("accounts/profile.html", form=form), 422

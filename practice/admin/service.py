@@ -113,7 +113,7 @@ def setup_progress(practitioner: Practitioner) -> SetupProgress:
     published = select(Service.id).where(
         Service.practitioner_id == practitioner.id, Service.status == ServiceStatus.published
     )
-    hours = select(WeeklyHours.id).where(WeeklyHours.practitioner_id == practitioner.id)
+    hours = select(WeeklyHours.id).where(WeeklyHours.practitioner_id == practitioner.id, WeeklyHours.service_id.is_(None))
     return SetupProgress(
         has_published_service=db.session.scalar(published.limit(1)) is not None,
         has_weekly_hours=db.session.scalar(hours.limit(1)) is not None,

@@ -1,16 +1,32 @@
-"""The practitioner's panel: upcoming bookings by day, one booking, cancelling."""
+"""The practitioner's panel: upcoming bookings by day, one booking, moving and cancelling it."""
 from datetime import datetime, timedelta, timezone
+from functools import partial
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from practice.admin import service
+from practice.admin.forms import CancelForm, RescheduleForm
 from practice.admin.service import owned_or_404
 from practice.booking import service as booking_service
-from practice.booking.models import ACTIVE_STATUSES, Booking
-from practice.timeformats import local_day
+from practice.booking.models import Booking
+from practice.timeformats import (
+    instant_for_url,
+    is_known_timezone,
+    known_timezones,
+    local_day,
+    long_instant,
+    parse_day,
+    parse_instant,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+PRACTITIONER = booking_service.PRACTITIONER
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 @bp.before_request
@@ -29,7 +45,7 @@ def keep_out_of_caches(response):
 @bp.get("/")
 def dashboard():
     practitioner = current_user._get_current_object()
-    now = datetime.now(timezone.utc)
+    now = _now()
     days, more = service.upcoming_by_day(practitioner, now)
     today = local_day(now, practitioner.timezone)
     return render_template(
@@ -47,21 +63,137 @@ def dashboard():
 
 @bp.get("/bookings/<int:booking_id>")
 def booking_detail(booking_id: int):
-    booking = owned_or_404(Booking, booking_id, current_user.id)
-    return render_template("admin/booking.html", booking=booking, zone=current_user.timezone)
+    return _render_detail(owned_or_404(Booking, booking_id, current_user.id))
+
+
+def _render_detail(booking: Booking, status: int = 200, message: str | None = None, cancel_form: CancelForm | None = None):
+    return (
+        render_template(
+            "admin/booking.html",
+            booking=booking,
+            zone=current_user.timezone,
+            policy=booking_service.change_policy(booking, _now()),
+            cancel_form=cancel_form or CancelForm(formdata=None),
+            message=message,
+        ),
+        status,
+    )
 
 
 @bp.post("/bookings/<int:booking_id>/cancel")
 def cancel_booking(booking_id: int):
     booking = owned_or_404(Booking, booking_id, current_user.id)
-    was_active = booking.status in ACTIVE_STATUSES
-    booking_service.cancel_booking(booking, by="practitioner", now=datetime.now(timezone.utc))
+    form = CancelForm()
+    now = _now()
+    was_active = booking_service.change_policy(booking, now).state != "inactive"
+    try:
+        booking_service.cancel_booking(booking, by=PRACTITIONER, now=now, message=form.message.data)
+    except booking_service.InvalidDetails as invalid:
+        form.show_errors(invalid.field_errors)
+        return _render_detail(booking, 422, invalid.message, cancel_form=form)
+    except booking_service.ChangeNotAllowed as refused:
+        return _render_detail(booking, 403, refused.message)
     if was_active:
         flash(
             f"The booking with {booking.display_name} is cancelled and the time is free again. "
-            "Tend doesn't email clients about this yet, so please let them know.",
+            "We're emailing them to let them know.",
             "success",
         )
     else:
         flash(f"This booking is {booking.status.value.replace('_', ' ')}, so there was nothing to cancel.", "info")
     return redirect(url_for("admin.booking_detail", booking_id=booking.id), code=303)
+
+
+@bp.get("/bookings/<int:booking_id>/reschedule")
+def reschedule_times(booking_id: int):
+    booking = owned_or_404(Booking, booking_id, current_user.id)
+    try:
+        booking_service.check_movable(booking, by=PRACTITIONER, now=_now())
+    except booking_service.ChangeNotAllowed as refused:
+        return _render_detail(booking, 403, refused.message)
+    return _render_new_times(booking, _zone(), 200)
+
+
+@bp.get("/bookings/<int:booking_id>/reschedule/confirm")
+def reschedule_confirm(booking_id: int):
+    booking = owned_or_404(Booking, booking_id, current_user.id)
+    zone = _zone()
+    start = parse_instant(request.args.get("start"))
+    if start is None:
+        return _render_new_times(booking, zone, 400, "Please choose a time from the list.")
+    try:
+        booking_service.check_reschedule(booking, new_start=start, by=PRACTITIONER, now=_now())
+    except booking_service.BookingError as refused:
+        return _refused_move(booking, zone, refused)
+    form = RescheduleForm(formdata=None, start=instant_for_url(start), timezone=zone)
+    return _render_confirm(booking, form, start, zone, 200)
+
+
+@bp.post("/bookings/<int:booking_id>/reschedule")
+def reschedule(booking_id: int):
+    booking = owned_or_404(Booking, booking_id, current_user.id)
+    form = RescheduleForm()
+    zone = _zone()
+    start = parse_instant(form.start.data)
+    if start is None:
+        return _render_new_times(booking, zone, 400, "Please choose a time from the list.")
+    try:
+        booking_service.reschedule(booking, new_start=start, by=PRACTITIONER, now=_now(), message=form.message.data)
+    except booking_service.InvalidDetails as invalid:
+        form.show_errors(invalid.field_errors)
+        return _render_confirm(booking, form, start, zone, 422, invalid.message)
+    except booking_service.BookingError as refused:
+        return _refused_move(booking, zone, refused)
+    flash(
+        f"The booking with {booking.display_name} is now on {long_instant(booking.starts_at, current_user.timezone)}. "
+        "We're emailing them the new time.",
+        "success",
+    )
+    return redirect(url_for("admin.booking_detail", booking_id=booking.id), code=303)
+
+
+def _zone() -> str:
+    # Links carry the zone as ?tz=; the confirm form as its timezone field.
+    zone = request.values.get("tz") or request.form.get("timezone", "")
+    return zone if is_known_timezone(zone) else current_user.timezone
+
+
+def _render_new_times(booking: Booking, zone: str, status: int, message: str | None = None):
+    times = booking_service.times_page(
+        booking.service,
+        zone=zone,
+        first=parse_day(request.values.get("from")),
+        day=parse_day(request.values.get("day")),
+        now=_now(),
+        moving=booking,
+    )
+    return (
+        render_template(
+            "admin/reschedule.html",
+            booking=booking,
+            service=booking.service,
+            message=message,
+            times=times,
+            zone=zone,
+            zones=sorted(known_timezones()),
+            times_url=partial(url_for, "admin.reschedule_times", booking_id=booking.id),
+            choose_url=lambda slot: url_for(
+                "admin.reschedule_confirm", booking_id=booking.id, start=instant_for_url(slot.start), tz=zone
+            ),
+        ),
+        status,
+    )
+
+
+def _render_confirm(booking: Booking, form: RescheduleForm, start: datetime, zone: str, status: int, message: str | None = None):
+    return (
+        render_template("admin/reschedule_confirm.html", booking=booking, form=form, start=start, zone=zone, message=message),
+        status,
+    )
+
+
+def _refused_move(booking: Booking, zone: str, refused: booking_service.BookingError):
+    if isinstance(refused, booking_service.ChangeNotAllowed):
+        return _render_detail(booking, 403, refused.message)
+    status = 409 if isinstance(refused, booking_service.SlotTaken) else 422
+    return _render_new_times(booking, zone, status, refused.message)

@@ -19,3 +19,9 @@ class ClientDetailsForm(FlaskForm):
             if field is not None:
                 field.errors = [message]
 
+
+class RescheduleForm(FlaskForm):
+    """The new time a client chose, carried from the confirm step to the change itself."""
+
+    start = HiddenField()
+    timezone = HiddenField()

@@ -67,6 +67,8 @@ class Booking(db.Model):
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=lambda: datetime.now(timezone.utc)
     )
+    #: iCalendar SEQUENCE: raised on every reschedule so calendars replace the old time.
+    sequence: Mapped[int] = mapped_column(default=0)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: "client", "practitioner", or "expiry" for a hold that lapsed.
     cancelled_by: Mapped[str | None] = mapped_column(String(20))

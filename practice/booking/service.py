@@ -1,24 +1,35 @@
-"""Booking operations: book, cancel, and the manage link that lets a client do both."""
+"""Booking operations: book, reschedule, cancel, and the manage link that lets a client do both."""
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
+from itertools import groupby
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from practice.accounts.models import Practitioner
+from practice.booking import links
 from practice.booking.models import ACTIVE_STATUSES, Booking, BookingStatus
 from practice.catalog.models import Service, ServiceStatus
 from practice.extensions import SQLITE_BEGIN_IMMEDIATE, db
+from practice.notifications import service as notifications
 from practice.scheduling import service as scheduling
-from practice.scheduling.slots import blocked_interval
-from practice.timeformats import is_known_timezone
+from practice.scheduling.slots import Interval, Slot, blocked_interval
+from practice.timeformats import days_window, is_known_timezone, local_day
 
-MANAGE_SALT = "tend.manage-booking"
 #: Booking.cancelled_by for a hold that lapsed before it was paid.
 HOLD_EXPIRY = "expiry"
+#: Who may change a booking (Booking.cancelled_by, and the `by` the emails are told).
+CLIENT = "client"
+PRACTITIONER = "practitioner"
+#: A practitioner's note to the client when they move or cancel a session.
+MESSAGE_LIMIT = 1000
+#: The day-then-time pages show this many days at once, and page no further ahead than a year.
+DAYS_SHOWN = 14
+FURTHEST_PAGE = timedelta(days=366)
 
 FIELD_LIMITS = {
     "name": 120,
@@ -54,6 +65,43 @@ class SlotTaken(BookingError):
 
     def __init__(self):
         super().__init__("That time was just taken — please choose another time.")
+
+
+class ChangeNotAllowed(BookingError):
+    """The booking can't be changed this way: it is cancelled or over, or the client is inside the window."""
+
+
+@dataclass(frozen=True)
+class ChangePolicy:
+    """Whether a client may still change a booking by their link, and if not, why."""
+
+    #: "open", "window" (too close to the start), "started" (under way or over) or "inactive" (cancelled, lapsed).
+    state: str
+    #: Until this instant the client may reschedule or cancel.
+    deadline: datetime
+    window_hours: int
+
+    @property
+    def allowed(self) -> bool:
+        """Whether the client may still change it."""
+        return self.state == "open"
+
+    @property
+    def practitioner_allowed(self) -> bool:
+        """Whether the practitioner may: they are not held to their own window."""
+        return self.state in ("open", "window")
+
+
+@dataclass(frozen=True)
+class TimesPage:
+    """Two weeks of a service's free times, grouped by local day, for the day-then-time pages."""
+
+    first: date
+    days: dict[date, list[Slot]]
+    #: The day whose times are listed: the one asked for, if it has any free.
+    day: date | None
+    later: date
+    earlier: date | None
 
 
 @dataclass(frozen=True)
@@ -99,44 +147,182 @@ def book(*, service_id: int, start: datetime, client: ClientDetails, now: dateti
     and that transaction is serialised per practitioner, so two clients can never both win
     the last seat (see _lock_practitioner).
     """
-    if start.tzinfo is None:
-        raise TimeNotOffered("Please choose a time from the list.")
-    start = start.astimezone(timezone.utc)
-    if start <= now:
-        raise TimeNotOffered("That time has already passed — please choose another time.")
-    _begin_serialised_transaction()
-    try:
+    start = _future_start(start, now)
+    with _serialised_change():
         service = _bookable_service(service_id)
         _lock_practitioner(service.practitioner_id)
         if scheduling.seats_left(service, start, now) < 1:
             raise _why_unavailable(service, start, now)
         booking = _new_booking(service, start, client, now)
-        _release_expired_holds(booking, now)
+        _release_expired_holds(booking.practitioner_id, _blocked(booking), now)
         db.session.add(booking)
-        db.session.flush()
-    except IntegrityError:
-        # PostgreSQL's exclusion constraint: only reachable if the lock were bypassed.
-        db.session.rollback()
-        raise SlotTaken() from None
-    except BaseException:
-        db.session.rollback()
-        raise
-    db.session.commit()
+        _flush_or_taken()
+        notifications.owe_booking_confirmed(booking, now=now)
     return booking
 
 
-def cancel_booking(booking: Booking, *, by: str, now: datetime) -> Booking:
-    """Cancel a booking; cancelling one already cancelled changes nothing."""
-    if booking.status in ACTIVE_STATUSES:
+def reschedule(
+    booking: Booking | int, *, new_start: datetime, by: str, now: datetime, message: str = ""
+) -> Booking:
+    """Move a booking to `new_start`, or raise a BookingError; the client and practitioner are owed an email.
+
+    The same engine, transaction and per-practitioner serialisation as book(). The booking's
+    own current time is left out of the busy intervals, so it can move by one step into a
+    time it overlaps now. A client may move it only outside the practice's cancellation
+    window; the practitioner at any time before it starts. `message` is the mover's note
+    to the other side (at most MESSAGE_LIMIT characters).
+    """
+    _check_mover(by)
+    message = checked_message(message)
+    booking_id = _id_of(booking)
+    with _serialised_change():
+        booking = _locked_booking(booking_id)
+        new_start = _check_new_time(booking, new_start, by=by, now=now)
+        previous_start = booking.starts_at
+        blocked = blocked_interval(scheduling.service_spec(booking.service), new_start)
+        # Before the move, while the booking is not yet dirty: the UPDATE's autoflush must not
+        # meet a lapsed hold that PostgreSQL's exclusion constraint still counts.
+        _release_expired_holds(booking.practitioner_id, blocked, now, except_id=booking.id)
+        booking.starts_at = new_start
+        booking.ends_at = new_start + booking.service.duration
+        booking.blocked_start, booking.blocked_end = blocked.start, blocked.end
+        booking.sequence += 1
+        _flush_or_taken()
+        notifications.owe_booking_rescheduled(
+            booking, previous_start=previous_start, now=now, by=by, message=message
+        )
+    return booking
+
+
+def check_reschedule(booking: Booking, *, new_start: datetime, by: str, now: datetime) -> None:
+    """Raise the BookingError reschedule() would raise right now, without changing anything.
+
+    For the confirm step, so a client is not asked to confirm a time they cannot have.
+    """
+    _check_mover(by)
+    _check_new_time(booking, new_start, by=by, now=now)
+
+
+def cancel_booking(booking: Booking | int, *, by: str, now: datetime, message: str = "") -> Booking:
+    """Cancel a booking, owing the client and practitioner an email; cancelling one already cancelled changes nothing.
+
+    A client may cancel only outside the practice's cancellation window; nobody can cancel a
+    session that has started. `message` is the canceller's note to the other side.
+    """
+    _check_mover(by)
+    message = checked_message(message)
+    booking_id = _id_of(booking)
+    with _serialised_change():
+        booking = _locked_booking(booking_id)
+        # Serialised with every other change, so two taps on "cancel" owe one email, not two.
+        if not _occupies_time(booking, now):
+            return booking
+        check_changeable(booking, by=by, now=now)
         booking.status = BookingStatus.cancelled
         booking.cancelled_at = now
         booking.cancelled_by = by
-        db.session.commit()
+        # Calendars ignore a CANCEL whose SEQUENCE does not rise (RFC 5546).
+        booking.sequence += 1
+        db.session.flush()
+        notifications.owe_booking_cancelled(booking, now=now, by=by, message=message)
     return booking
 
 
+def change_policy(booking: Booking, now: datetime) -> ChangePolicy:
+    """What the client's manage link may still do with `booking` at `now`."""
+    hours = booking.practitioner.cancellation_window_hours
+    deadline = booking.starts_at - timedelta(hours=hours)
+    if not _occupies_time(booking, now):
+        state = "inactive"
+    elif booking.starts_at <= now:
+        state = "started"
+    elif now >= deadline:
+        state = "window"
+    else:
+        state = "open"
+    return ChangePolicy(state=state, deadline=deadline, window_hours=hours)
+
+
+def check_changeable(booking: Booking, *, by: str, now: datetime) -> None:
+    """Raise ChangeNotAllowed unless `by` may still move or cancel `booking` at `now`.
+
+    The practitioner is not held to their own cancellation window; nobody changes a session
+    once it has started, or one that is cancelled.
+    """
+    policy = change_policy(booking, now)
+    if policy.state == "inactive":
+        if booking.is_cancelled:
+            raise ChangeNotAllowed("This booking is cancelled, so it can't be changed.")
+        raise ChangeNotAllowed("This booking can no longer be changed.")
+    if policy.state == "started":
+        raise ChangeNotAllowed("This session has already started, so it can't be changed.")
+    if policy.state == "window" and by == CLIENT:
+        raise ChangeNotAllowed(window_message(booking.practitioner, policy.window_hours))
+
+
+def check_movable(booking: Booking, *, by: str, now: datetime) -> None:
+    """check_changeable(), and for a client also that the service is still offered to book."""
+    check_changeable(booking, by=by, now=now)
+    if by == CLIENT and booking.service.status is not ServiceStatus.published:
+        raise ChangeNotAllowed(
+            f"This session can't be moved online any more — please contact {booking.practitioner.practice_name}."
+        )
+
+
+def window_message(practitioner: Practitioner, hours: int) -> str:
+    """The cancellation policy in words, with how to reach the practice instead."""
+    contact = f" at {practitioner.contact_email}" if practitioner.contact_email else ""
+    return (
+        f"Changes can be made up to {hours} hour{'s' if hours != 1 else ''} before your session. "
+        f"To change it now, please contact {practitioner.practice_name}{contact}."
+    )
+
+
+def checked_message(message: str | None) -> str:
+    """A note to the other side, tidied; InvalidDetails naming the field when too long."""
+    text = _text(message).replace("\r\n", "\n")
+    if len(text) > MESSAGE_LIMIT:
+        raise InvalidDetails(
+            "Some details need another look.",
+            {"message": f"Please keep the message under {MESSAGE_LIMIT} characters."},
+        )
+    return text
+
+
+def times_page(
+    service: Service,
+    *,
+    zone: str,
+    first: date | None,
+    day: date | None,
+    now: datetime,
+    moving: Booking | None = None,
+) -> TimesPage:
+    """The free times of `service` for DAYS_SHOWN local days from `first` (today if unset or out of range).
+
+    With `moving`, the booking being rescheduled does not block any time, and its own start is left out.
+    """
+    today = local_day(now, zone)
+    if first is None or not today <= first <= today + FURTHEST_PAGE:
+        first = today
+    window_start, window_end = days_window(first, DAYS_SHOWN, zone)
+    free = scheduling.open_slots(
+        service, window_start, window_end, now, ignore_booking_id=moving.id if moving else None
+    )
+    if moving is not None:
+        free = [slot for slot in free if slot.start != moving.starts_at]
+    days = {day: list(group) for day, group in groupby(free, key=lambda slot: local_day(slot.start, zone))}
+    return TimesPage(
+        first=first,
+        days=days,
+        day=day if day in days else None,
+        later=first + timedelta(days=DAYS_SHOWN),
+        earlier=max(today, first - timedelta(days=DAYS_SHOWN)) if first > today else None,
+    )
+
+
 def manage_token(booking: Booking, secret_key: str) -> str:
-    return URLSafeSerializer(secret_key, salt=MANAGE_SALT).dumps(booking.public_id)
+    return links.manage_token(booking.public_id, secret_key)
 
 
 def manage_url(booking: Booking) -> str:
@@ -146,11 +332,8 @@ def manage_url(booking: Booking) -> str:
 
 
 def booking_for_manage_token(token: str, secret_key: str) -> Booking | None:
-    try:
-        public_id = URLSafeSerializer(secret_key, salt=MANAGE_SALT).loads(token)
-    except BadSignature:
-        return None
-    if not isinstance(public_id, str):
+    public_id = links.public_id_from_token(token, secret_key)
+    if public_id is None:
         return None
     return db.session.scalar(select(Booking).where(Booking.public_id == public_id))
 
@@ -159,11 +342,80 @@ def _text(value) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _future_start(start: datetime, now: datetime) -> datetime:
+    if start.tzinfo is None:
+        raise TimeNotOffered("Please choose a time from the list.")
+    start = start.astimezone(timezone.utc)
+    if start <= now:
+        raise TimeNotOffered("That time has already passed — please choose another time.")
+    return start
+
+
+def _check_mover(by: str) -> None:
+    if by not in (CLIENT, PRACTITIONER):
+        raise ValueError(f"a booking is changed by {CLIENT!r} or {PRACTITIONER!r}, not {by!r}")
+
+
+def _id_of(booking: Booking | int) -> int:
+    # Read before the transaction restarts: afterwards the object is expired.
+    return booking if isinstance(booking, int) else booking.id
+
+
+def _occupies_time(booking: Booking, now: datetime) -> bool:
+    if booking.status is BookingStatus.held:
+        return booking.hold_expires_at is not None and booking.hold_expires_at > now
+    return booking.status in ACTIVE_STATUSES
+
+
+def _check_new_time(booking: Booking, new_start: datetime, *, by: str, now: datetime) -> datetime:
+    """`new_start` in UTC if `by` may move `booking` there now, else the BookingError to show."""
+    check_movable(booking, by=by, now=now)
+    new_start = _future_start(new_start, now)
+    if new_start == booking.starts_at:
+        raise BookingError("Your session is already at that time — please choose a different time.")
+    if scheduling.seats_left(booking.service, new_start, now, ignore_booking_id=booking.id) < 1:
+        raise _why_unavailable(booking.service, new_start, now)
+    return new_start
+
+
+@contextmanager
+def _serialised_change() -> Iterator[None]:
+    """One booking change and the emails it owes, as one transaction serialised per practitioner.
+
+    Whatever the caller read is dropped; the block must call _lock_practitioner() before it
+    reads what it will decide on. Anything raised rolls everything back, emails included.
+    """
+    _begin_serialised_transaction()
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
 def _begin_serialised_transaction() -> None:
-    # book() owns its transaction: whatever the caller read is dropped, and the new
+    # Each change owns its transaction: whatever the caller read is dropped, and the new
     # transaction opens with BEGIN IMMEDIATE on SQLite, which takes the write lock first.
     db.session.rollback()
     db.session.connection(execution_options={SQLITE_BEGIN_IMMEDIATE: True})
+
+
+def _locked_booking(booking_id: int) -> Booking:
+    practitioner_id = db.session.scalar(select(Booking.practitioner_id).where(Booking.id == booking_id))
+    if practitioner_id is None:
+        raise BookingError("We couldn't find that booking.")
+    _lock_practitioner(practitioner_id)
+    # Read again under the lock: on PostgreSQL another change may have committed in between.
+    return db.session.get(Booking, booking_id, populate_existing=True)
+
+
+def _flush_or_taken() -> None:
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # PostgreSQL's exclusion constraint: only reachable if the lock were bypassed.
+        raise SlotTaken() from None
 
 
 def _lock_practitioner(practitioner_id: int) -> None:
@@ -188,17 +440,24 @@ def _why_unavailable(service: Service, start: datetime, now: datetime) -> Bookin
     return TimeNotOffered("That time isn't offered — please choose one of the times shown.")
 
 
-def _release_expired_holds(booking: Booking, now: datetime) -> None:
+def _blocked(booking: Booking) -> Interval:
+    return Interval(booking.blocked_start, booking.blocked_end)
+
+
+def _release_expired_holds(
+    practitioner_id: int, blocked: Interval, now: datetime, *, except_id: int | None = None
+) -> None:
     # The engine already ignores a lapsed hold, but PostgreSQL's exclusion constraint cannot
-    # read the clock and would still refuse the new booking, so the hold is ended first.
+    # read the clock and would still refuse the new time, so the hold is ended first.
     db.session.execute(
         update(Booking)
         .where(
-            Booking.practitioner_id == booking.practitioner_id,
+            Booking.practitioner_id == practitioner_id,
             Booking.status == BookingStatus.held,
             or_(Booking.hold_expires_at.is_(None), Booking.hold_expires_at <= now),
-            Booking.blocked_start < booking.blocked_end,
-            Booking.blocked_end > booking.blocked_start,
+            Booking.blocked_start < blocked.end,
+            Booking.blocked_end > blocked.start,
+            *(() if except_id is None else (Booking.id != except_id,)),
         )
         .values(status=BookingStatus.cancelled, cancelled_at=now, cancelled_by=HOLD_EXPIRY)
     )

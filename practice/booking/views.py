@@ -1,26 +1,25 @@
-"""The public booking pages: practice → service → day and time → details → confirm."""
-from datetime import datetime, timedelta, timezone
+"""The public booking pages: practice → service → day and time → details → confirm; and the manage link."""
+from datetime import datetime, timezone
+from functools import partial
 from itertools import groupby
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from practice.booking import service
-from practice.booking.forms import ClientDetailsForm
+from practice.booking.forms import ClientDetailsForm, RescheduleForm
 from practice.extensions import limiter
 from practice.scheduling import service as scheduling
 from practice.timeformats import (
-    days_window,
     instant_for_url,
     is_known_timezone,
     known_timezones,
-    local_day,
+    long_instant,
     parse_day,
     parse_instant,
 )
 
 bp = Blueprint("booking", __name__)
 
-DAYS_SHOWN = 14
 #: Row ids are 32-bit in PostgreSQL; a larger number names no service (and SQLite cannot bind it).
 MAX_ID = 2**31 - 1
 
@@ -70,29 +69,40 @@ def service_page(slug: str, service_id: int):
 
 
 def _render_times(chosen, zone: str, status: int, message: str | None = None):
-    now = _now()
-    today = local_day(now, zone)
-    first = parse_day(request.values.get("from"))
-    first = first if first and today <= first <= today + timedelta(days=366) else today
-    window_start, window_end = days_window(first, DAYS_SHOWN, zone)
-    free = scheduling.open_slots(chosen, window_start, window_end, now)
-    days = {day: list(group) for day, group in groupby(free, key=lambda slot: local_day(slot.start, zone))}
-    day = parse_day(request.values.get("day"))
+    times = _times_page(chosen, zone)
     return (
         render_template(
             "booking/service.html",
             service=chosen,
-            zone=zone,
-            zones=sorted(known_timezones()),
-            days=days,
-            day=day if day in days else None,
-            first=first,
-            later=first + timedelta(days=DAYS_SHOWN),
-            earlier=max(today, first - timedelta(days=DAYS_SHOWN)) if first > today else None,
             message=message,
+            **_picker(
+                times,
+                zone,
+                times_url=partial(url_for, "booking.service_page", slug=chosen.practitioner.slug, service_id=chosen.id),
+                choose_url=lambda slot: url_for(
+                    "booking.details", slug=chosen.practitioner.slug, service_id=chosen.id,
+                    start=instant_for_url(slot.start), tz=zone,
+                ),
+            ),
         ),
         status,
     )
+
+
+def _times_page(chosen, zone: str, moving=None):
+    return service.times_page(
+        chosen,
+        zone=zone,
+        first=parse_day(request.values.get("from")),
+        day=parse_day(request.values.get("day")),
+        now=_now(),
+        moving=moving,
+    )
+
+
+def _picker(times, zone: str, *, times_url, choose_url) -> dict:
+    """What templates/booking/_slot_picker.html needs."""
+    return dict(times=times, zone=zone, zones=sorted(known_timezones()), times_url=times_url, choose_url=choose_url)
 
 
 @bp.route("/book/<slug>/<int:service_id>/details", methods=["GET", "POST"])
@@ -141,19 +151,105 @@ def confirm(slug: str, service_id: int):
     return redirect(service.manage_url(booking), code=303)
 
 
-@bp.get("/manage/<token>")
-def manage(token: str):
+def _booking_or_404(token: str):
     booking = service.booking_for_manage_token(token, current_app.config["SECRET_KEY"])
     if booking is None:
         abort(404)
-    return render_template("booking/manage.html", booking=booking, token=token)
+    return booking
+
+
+def _render_manage(booking, token: str, status: int = 200, message: str | None = None):
+    policy = service.change_policy(booking, _now())
+    return render_template("booking/manage.html", booking=booking, token=token, policy=policy, message=message), status
+
+
+@bp.get("/manage/<token>")
+def manage(token: str):
+    return _render_manage(_booking_or_404(token), token)
 
 
 @bp.post("/manage/<token>/cancel")
 def cancel(token: str):
-    booking = service.booking_for_manage_token(token, current_app.config["SECRET_KEY"])
-    if booking is None:
-        abort(404)
-    service.cancel_booking(booking, by="client", now=_now())
+    booking = _booking_or_404(token)
+    try:
+        service.cancel_booking(booking, by=service.CLIENT, now=_now())
+    except service.ChangeNotAllowed as refused:
+        return _render_manage(booking, token, 403, refused.message)
     flash("Your booking is cancelled. You're welcome to book again whenever it feels right.", "success")
     return redirect(url_for("booking.manage", token=token), code=303)
+
+
+@bp.get("/manage/<token>/reschedule")
+def reschedule_times(token: str):
+    booking = _booking_or_404(token)
+    try:
+        service.check_movable(booking, by=service.CLIENT, now=_now())
+    except service.ChangeNotAllowed as refused:
+        return _render_manage(booking, token, 403, refused.message)
+    return _render_new_times(booking, token, _client_zone(booking.client_timezone), 200)
+
+
+@bp.get("/manage/<token>/reschedule/confirm")
+def reschedule_confirm(token: str):
+    booking = _booking_or_404(token)
+    zone = _client_zone(booking.client_timezone)
+    start = parse_instant(request.args.get("start"))
+    if start is None:
+        return _render_new_times(booking, token, zone, 400, "Please choose a time from the list.")
+    try:
+        service.check_reschedule(booking, new_start=start, by=service.CLIENT, now=_now())
+    except service.BookingError as refused:
+        return _refused_move(booking, token, zone, refused)
+    form = RescheduleForm(formdata=None, start=instant_for_url(start), timezone=zone)
+    return render_template("booking/reschedule_confirm.html", booking=booking, token=token, form=form, start=start, zone=zone)
+
+
+@bp.post("/manage/<token>/reschedule")
+@limiter.limit(_booking_rate_limit)
+def reschedule(token: str):
+    booking = _booking_or_404(token)
+    form = RescheduleForm()
+    zone = _client_zone(booking.client_timezone)
+    start = parse_instant(form.start.data)
+    if start is None:
+        return _render_new_times(booking, token, zone, 400, "Please choose a time from the list.")
+    try:
+        service.reschedule(booking, new_start=start, by=service.CLIENT, now=_now())
+    except service.BookingError as refused:
+        return _refused_move(booking, token, zone, refused)
+    where = "" if zone == booking.client_timezone else f" ({zone.replace('_', ' ')} time)"
+    flash(
+        f"Your session is now on {long_instant(booking.starts_at, zone)}{where}. "
+        "We'll email you the new time, too.",
+        "success",
+    )
+    return redirect(url_for("booking.manage", token=token), code=303)
+
+
+def _render_new_times(booking, token: str, zone: str, status: int, message: str | None = None):
+    times = _times_page(booking.service, zone, moving=booking)
+    return (
+        render_template(
+            "booking/reschedule.html",
+            booking=booking,
+            token=token,
+            service=booking.service,
+            message=message,
+            **_picker(
+                times,
+                zone,
+                times_url=partial(url_for, "booking.reschedule_times", token=token),
+                choose_url=lambda slot: url_for(
+                    "booking.reschedule_confirm", token=token, start=instant_for_url(slot.start), tz=zone
+                ),
+            ),
+        ),
+        status,
+    )
+
+
+def _refused_move(booking, token: str, zone: str, refused: service.BookingError):
+    if isinstance(refused, service.ChangeNotAllowed):
+        return _render_manage(booking, token, 403, refused.message)
+    status = 409 if isinstance(refused, service.SlotTaken) else 422
+    return _render_new_times(booking, token, zone, status, refused.message)

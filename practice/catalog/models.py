@@ -2,7 +2,7 @@
 import enum
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from practice.accounts.models import Practitioner
@@ -62,6 +62,9 @@ class Service(db.Model):
     #: 1 is a one-to-one session; more is a group such as a support circle.
     capacity: Mapped[int] = mapped_column(default=1)
     slot_step_minutes: Mapped[int] = mapped_column(default=30)
+    #: When set, the service is offered only at its own weekly times and dated sessions
+    #: (scheduling rows with this service_id), never in the practitioner's general hours.
+    own_hours: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[ServiceStatus] = mapped_column(
         Enum(ServiceStatus, native_enum=False, length=20), default=ServiceStatus.draft
     )

@@ -1,6 +1,15 @@
-"""Forms for the availability page; scheduling.rules decides what is allowed."""
+"""Forms for the availability pages; scheduling.rules decides what is allowed."""
 from flask_wtf import FlaskForm
-from wtforms import DateField, DateTimeLocalField, RadioField, SelectChoice, SelectField, StringField, TimeField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TimeField,
+)
 from wtforms.validators import InputRequired, Optional
 
 from practice.catalog.forms import WholeNumberField, strip_whitespace
@@ -35,8 +44,14 @@ class WeeklyRangeForm(FlaskForm):
     end = _time("To", InputRequired("Please enter the time you finish."))
 
 
+def _day() -> DateField:
+    return DateField(
+        "Date", [InputRequired("Please choose a date.")], invalid_value_message="Please enter a date like 2026-12-24."
+    )
+
+
 class OverrideForm(FlaskForm):
-    day = DateField("Date", [InputRequired("Please choose a date.")], invalid_value_message="Please enter a date like 2026-12-24.")
+    day = _day()
     kind = RadioField(
         "That day",
         choices=[SelectChoice("closed", "Closed all day"), SelectChoice("hours", "Open at these hours instead")],
@@ -69,3 +84,16 @@ class TimeOffForm(FlaskForm):
 class BookingWindowForm(FlaskForm):
     min_notice_minutes = WholeNumberField("Minimum notice, in minutes")
     max_advance_days = WholeNumberField("How far ahead clients can book, in days")
+
+
+class OwnHoursForm(FlaskForm):
+    # An unticked checkbox sends nothing, which reads as False: the general hours.
+    own_hours = BooleanField("Offer this service only at its own times")
+
+
+class SessionForm(FlaskForm):
+    """One dated session of a service: a date and the times it may start and must end by."""
+
+    day = _day()
+    start = _time("From", InputRequired("Please enter the time the session starts."))
+    end = _time("Until", InputRequired("Please enter the time the session ends."))

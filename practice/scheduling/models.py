@@ -1,7 +1,7 @@
-"""A practitioner's working hours, date overrides and time off."""
+"""A practitioner's working hours, date overrides and time off; a service may keep its own hours."""
 from datetime import date, datetime, time
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, and_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from practice.extensions import db
@@ -18,6 +18,9 @@ class WeeklyHours(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"), index=True)
+    #: NULL for the practitioner's general hours; a service's id for that service's own hours,
+    #: used only while the service has own_hours set.
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"), index=True)
     #: 0 is Monday, as in datetime.weekday().
     weekday: Mapped[int]
     start_time: Mapped[time]
@@ -36,6 +39,8 @@ class DateOverride(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"), index=True)
+    #: NULL for the practitioner's general hours; a service's id for one of its dated sessions.
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"), index=True)
     day: Mapped[date] = mapped_column(index=True)
     start_time: Mapped[time | None]
     end_time: Mapped[time | None]
@@ -49,3 +54,12 @@ class TimeOff(db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(String(200), default="")
+
+
+def hours_set(
+    model: type[WeeklyHours] | type[DateOverride], practitioner_id: int, service_id: int | None
+) -> ColumnElement[bool]:
+    """Selects one set of hours: a service's own (its id), or the general ones (None)."""
+    # `service_id == None` would also read IS NULL, but spelled out the two sets can't be confused.
+    owner = model.service_id.is_(None) if service_id is None else model.service_id == service_id
+    return and_(model.practitioner_id == practitioner_id, owner)

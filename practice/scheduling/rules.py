@@ -1,15 +1,16 @@
-"""Operations that edit a practitioner's hours, overrides and time off."""
+"""Operations that edit a practitioner's hours, overrides and time off, and a service's own hours."""
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 
 from practice.accounts.models import Practitioner
 from practice.booking.models import Booking
+from practice.catalog.models import Service
 from practice.extensions import db
-from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours
+from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours, hours_set
 from practice.timeformats import days_window, local_day
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -42,11 +43,14 @@ class DayOverride:
         return all(row.start_time is None for row in self.rows)
 
 
-def weekly_hours(practitioner_id: int) -> dict[int, list[WeeklyHours]]:
-    """Every weekday (0 is Monday) with its working ranges in start order; empty when closed."""
+def weekly_hours(practitioner_id: int, service_id: int | None = None) -> dict[int, list[WeeklyHours]]:
+    """Every weekday (0 is Monday) with its ranges in start order; empty when closed.
+
+    The general hours, or with `service_id` that service's own weekly times.
+    """
     rows = db.session.scalars(
         select(WeeklyHours)
-        .where(WeeklyHours.practitioner_id == practitioner_id)
+        .where(hours_set(WeeklyHours, practitioner_id, service_id))
         .order_by(WeeklyHours.weekday, WeeklyHours.start_time)
     )
     week: dict[int, list[WeeklyHours]] = {weekday: [] for weekday in range(7)}
@@ -55,12 +59,12 @@ def weekly_hours(practitioner_id: int) -> dict[int, list[WeeklyHours]]:
     return week
 
 
-def upcoming_overrides(practitioner: Practitioner, now: datetime) -> list[DayOverride]:
-    """Overrides from today on, in the practitioner's own calendar."""
+def upcoming_overrides(practitioner: Practitioner, now: datetime, service_id: int | None = None) -> list[DayOverride]:
+    """Overrides from today on, in the practitioner's own calendar; with `service_id`, its dated sessions."""
     today = local_day(now, practitioner.timezone)
     rows = db.session.scalars(
         select(DateOverride)
-        .where(DateOverride.practitioner_id == practitioner.id, DateOverride.day >= today)
+        .where(hours_set(DateOverride, practitioner.id, service_id), DateOverride.day >= today)
         .order_by(DateOverride.day, DateOverride.start_time)
     )
     return [DayOverride(day, list(group)) for day, group in groupby(rows, key=lambda row: row.day)]
@@ -79,14 +83,21 @@ def upcoming_time_off(practitioner_id: int, now: datetime) -> list[TimeOff]:
 
 def add_weekly_range(practitioner: Practitioner, weekday: int, start: time, end: time) -> WeeklyHours:
     """Add working hours to a weekday, or raise RuleError if they are backwards or overlap."""
-    if weekday not in range(7):
-        raise RuleError({"weekday": "Please choose a day of the week."})
+    _check_weekday(weekday)
     _check_range(start, end)
+    return _add_weekly_range(practitioner.id, None, weekday, start, end, f"your {WEEKDAYS[weekday]} hours")
+
+
+def _add_weekly_range(
+    practitioner_id: int, service_id: int | None, weekday: int, start: time, end: time, what: str
+) -> WeeklyHours:
     existing = db.session.scalars(
-        select(WeeklyHours).where(WeeklyHours.practitioner_id == practitioner.id, WeeklyHours.weekday == weekday)
+        select(WeeklyHours).where(hours_set(WeeklyHours, practitioner_id, service_id), WeeklyHours.weekday == weekday)
     )
-    _check_no_overlap(start, end, [(row.start_time, row.end_time) for row in existing], f"your {WEEKDAYS[weekday]} hours")
-    row = WeeklyHours(practitioner_id=practitioner.id, weekday=weekday, start_time=start, end_time=end)
+    _check_no_overlap(start, end, [(row.start_time, row.end_time) for row in existing], what)
+    row = WeeklyHours(
+        practitioner_id=practitioner_id, service_id=service_id, weekday=weekday, start_time=start, end_time=end
+    )
     db.session.add(row)
     db.session.commit()
     return row
@@ -116,22 +127,17 @@ def add_override_range(practitioner: Practitioner, day: date, start: time, end: 
     """Open a local date at these hours instead of its weekly ones (a closed day opens again)."""
     _check_day(practitioner, day, now)
     _check_range(start, end)
-    existing = db.session.scalars(
-        select(DateOverride).where(
-            DateOverride.practitioner_id == practitioner.id,
-            DateOverride.day == day,
-            DateOverride.start_time.is_not(None),
-        )
-    )
-    _check_no_overlap(start, end, [(row.start_time, row.end_time) for row in existing], "the other hours that day")
-    db.session.execute(
-        delete(DateOverride).where(
-            DateOverride.practitioner_id == practitioner.id,
-            DateOverride.day == day,
-            DateOverride.start_time.is_(None),
-        )
-    )
-    row = DateOverride(practitioner_id=practitioner.id, day=day, start_time=start, end_time=end)
+    return _add_override_range(practitioner.id, None, day, start, end, "the other hours that day")
+
+
+def _add_override_range(
+    practitioner_id: int, service_id: int | None, day: date, start: time, end: time, what: str
+) -> DateOverride:
+    same_day = and_(hours_set(DateOverride, practitioner_id, service_id), DateOverride.day == day)
+    existing = db.session.scalars(select(DateOverride).where(same_day, DateOverride.start_time.is_not(None)))
+    _check_no_overlap(start, end, [(row.start_time, row.end_time) for row in existing], what)
+    db.session.execute(delete(DateOverride).where(same_day, DateOverride.start_time.is_(None)))
+    row = DateOverride(practitioner_id=practitioner_id, service_id=service_id, day=day, start_time=start, end_time=end)
     db.session.add(row)
     db.session.commit()
     return row
@@ -141,6 +147,35 @@ def remove_override(row: DateOverride) -> None:
     """Remove one override range; a date left with none follows its weekly hours again."""
     db.session.delete(row)
     db.session.commit()
+
+
+def set_own_hours(service: Service, own_hours: bool) -> Service:
+    """Offer the service only at its own times, or in the general hours again.
+
+    Its own rows are kept either way, so switching back brings its times back unchanged.
+    """
+    service.own_hours = own_hours
+    db.session.commit()
+    return service
+
+
+def add_service_weekly_range(service: Service, weekday: int, start: time, end: time) -> WeeklyHours:
+    """Offer a service every week at these times, or raise RuleError."""
+    _check_weekday(weekday)
+    _check_service_range(service, start, end)
+    return _add_weekly_range(
+        service.practitioner_id, service.id, weekday, start, end, f"this service's {WEEKDAYS[weekday]} times"
+    )
+
+
+def add_service_session(service: Service, day: date, start: time, end: time, now: datetime) -> DateOverride:
+    """Offer a service on one local date at these times, such as a monthly circle's evening.
+
+    As with the general hours, a date with sessions replaces the service's weekly times that day.
+    """
+    _check_day(service.practitioner, day, now)
+    _check_service_range(service, start, end)
+    return _add_override_range(service.practitioner_id, service.id, day, start, end, "another session that day")
 
 
 def add_time_off(
@@ -196,9 +231,25 @@ def set_booking_window(practitioner: Practitioner, min_notice_minutes: int, max_
     return practitioner
 
 
+def _check_weekday(weekday: int) -> None:
+    if weekday not in range(7):
+        raise RuleError({"weekday": "Please choose a day of the week."})
+
+
 def _check_range(start: time, end: time) -> None:
     if start >= end:
         raise RuleError({"end": "The end time needs to be after the start time."})
+
+
+def _check_service_range(service: Service, start: time, end: time) -> None:
+    # A range shorter than one session could never be booked: say so now, not by silence later.
+    _check_range(start, end)
+    length = datetime.combine(date.min, end) - datetime.combine(date.min, start)
+    if length < service.duration:
+        raise RuleError(
+            {"end": f"A session of this service lasts {service.duration_minutes} minutes, "
+                    "so these times need to be at least that long."}
+        )
 
 
 def _check_no_overlap(start: time, end: time, others: list[tuple[time, time]], what: str) -> None:
@@ -219,8 +270,9 @@ def _check_day(practitioner: Practitioner, day: date, now: datetime) -> None:
 
 
 def _clear_day(practitioner_id: int, day: date) -> None:
+    # General hours only: a service's own sessions that day are not the practitioner's hours.
     db.session.execute(
-        delete(DateOverride).where(DateOverride.practitioner_id == practitioner_id, DateOverride.day == day)
+        delete(DateOverride).where(hours_set(DateOverride, practitioner_id, None), DateOverride.day == day)
     )
 
 

@@ -1,14 +1,13 @@
-"""Scheduling operations: load a practitioner's rules and bookings, ask the engine."""
+"""Scheduling operations: load a service's hours and its practitioner's bookings, ask the engine."""
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from practice.accounts.models import Practitioner
 from practice.booking.models import Booking
 from practice.catalog.models import Service
 from practice.extensions import db
 from practice.scheduling import slots
-from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours
+from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours, hours_set
 
 #: No booking blocks more than this (the longest session plus both buffers), which lets
 #: the busy query use a bounded index range instead of scanning the whole history.
@@ -28,22 +27,39 @@ def service_spec(service: Service) -> slots.ServiceSpec:
     )
 
 
-def availability_for(practitioner: Practitioner, start: datetime, end: datetime) -> slots.Availability:
-    """The practitioner's rules, with only the overrides and time off near [start, end)."""
+def availability_for(service: Service, start: datetime, end: datetime) -> slots.Availability:
+    """The hours `service` is offered in, with only the overrides and time off near [start, end).
+
+    Those are its own rows when it keeps its own hours, else the practitioner's general ones.
+    Time off and the booking window belong to the practitioner and apply to every service.
+    """
+    practitioner = service.practitioner
+    hours_of = hours_owner(service)
     first_day = (start - ZONE_MARGIN).date()
     last_day = (end + ZONE_MARGIN).date()
     return slots.Availability(
         timezone=practitioner.timezone,
-        weekly=_weekly_ranges(practitioner.id),
-        overrides=_override_ranges(practitioner.id, first_day, last_day),
+        weekly=_weekly_ranges(practitioner.id, hours_of),
+        overrides=_override_ranges(practitioner.id, hours_of, first_day, last_day),
         time_off=_time_off(practitioner.id, start - ZONE_MARGIN, end + ZONE_MARGIN),
         min_notice=timedelta(minutes=practitioner.min_notice_minutes),
         max_advance=timedelta(days=practitioner.max_advance_days),
     )
 
 
-def busy_intervals(practitioner_id: int, start: datetime, end: datetime, now: datetime) -> list[slots.BusyInterval]:
-    """Bookings that occupy any of [start, end): confirmed ones and holds not yet expired."""
+def hours_owner(service: Service) -> int | None:
+    """Whose hours rows the service follows: its own id, or None for the general hours."""
+    return service.id if service.own_hours else None
+
+
+def busy_intervals(
+    practitioner_id: int, start: datetime, end: datetime, now: datetime, *, ignore_booking_id: int | None = None
+) -> list[slots.BusyInterval]:
+    """Bookings that occupy any of [start, end): confirmed ones and holds not yet expired.
+
+    `ignore_booking_id` leaves one booking out: a booking being moved must not block its new time.
+    """
+    ignored = () if ignore_booking_id is None else (Booking.id != ignore_booking_id,)
     rows = db.session.execute(
         select(
             Booking.starts_at,
@@ -58,6 +74,7 @@ def busy_intervals(practitioner_id: int, start: datetime, end: datetime, now: da
             Booking.blocked_start < end,
             Booking.blocked_end > start,
             Booking.occupies_time_at(now),
+            *ignored,
         )
     )
     return [
@@ -73,28 +90,30 @@ def busy_intervals(practitioner_id: int, start: datetime, end: datetime, now: da
     ]
 
 
-def open_slots(service: Service, start: datetime, end: datetime, now: datetime) -> list[slots.Slot]:
+def open_slots(
+    service: Service, start: datetime, end: datetime, now: datetime, *, ignore_booking_id: int | None = None
+) -> list[slots.Slot]:
     """The free slots of a service that start in [start, end)."""
     spec = service_spec(service)
     reach = spec.duration + spec.buffer_before + spec.buffer_after
     return slots.available_slots(
         spec,
-        availability_for(service.practitioner, start, end),
-        busy_intervals(service.practitioner_id, start - reach, end + reach, now),
+        availability_for(service, start, end),
+        busy_intervals(service.practitioner_id, start - reach, end + reach, now, ignore_booking_id=ignore_booking_id),
         start,
         end,
         now,
     )
 
 
-def seats_left(service: Service, start: datetime, now: datetime) -> int:
+def seats_left(service: Service, start: datetime, now: datetime, *, ignore_booking_id: int | None = None) -> int:
     """Seats still free at exactly `start`; 0 when taken or never offered."""
     spec = service_spec(service)
     blocked = slots.blocked_interval(spec, start)
     return slots.slot_remaining(
         spec,
-        availability_for(service.practitioner, start, start + spec.duration),
-        busy_intervals(service.practitioner_id, blocked.start, blocked.end, now),
+        availability_for(service, start, start + spec.duration),
+        busy_intervals(service.practitioner_id, blocked.start, blocked.end, now, ignore_booking_id=ignore_booking_id),
         start,
         now,
     )
@@ -103,14 +122,14 @@ def seats_left(service: Service, start: datetime, now: datetime) -> int:
 def is_offered_when_free(service: Service, start: datetime, now: datetime) -> bool:
     """Whether `start` is a time the service offers at all, ignoring other bookings."""
     spec = service_spec(service)
-    availability = availability_for(service.practitioner, start, start + spec.duration)
+    availability = availability_for(service, start, start + spec.duration)
     return slots.slot_remaining(spec, availability, [], start, now) > 0
 
 
-def _weekly_ranges(practitioner_id: int) -> dict[int, tuple[slots.TimeRange, ...]]:
+def _weekly_ranges(practitioner_id: int, service_id: int | None) -> dict[int, tuple[slots.TimeRange, ...]]:
     rows = db.session.scalars(
         select(WeeklyHours)
-        .where(WeeklyHours.practitioner_id == practitioner_id)
+        .where(hours_set(WeeklyHours, practitioner_id, service_id))
         .order_by(WeeklyHours.weekday, WeeklyHours.start_time)
     )
     weekly: dict[int, list[slots.TimeRange]] = {}
@@ -119,11 +138,13 @@ def _weekly_ranges(practitioner_id: int) -> dict[int, tuple[slots.TimeRange, ...
     return {weekday: tuple(ranges) for weekday, ranges in weekly.items()}
 
 
-def _override_ranges(practitioner_id: int, first: date, last: date) -> dict[date, tuple[slots.TimeRange, ...]]:
+def _override_ranges(
+    practitioner_id: int, service_id: int | None, first: date, last: date
+) -> dict[date, tuple[slots.TimeRange, ...]]:
     rows = db.session.scalars(
         select(DateOverride)
         .where(
-            DateOverride.practitioner_id == practitioner_id,
+            hours_set(DateOverride, practitioner_id, service_id),
             DateOverride.day >= first,
             DateOverride.day <= last,
         )

@@ -91,15 +91,6 @@ class Availability:
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown timezone {self.timezone!r}") from error
 
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    def ranges_on(self, day: date) -> tuple[TimeRange, ...]:
-        if day in self.overrides:
-            return tuple(self.overrides[day])
-        return tuple(self.weekly.get(day.weekday(), ()))
-
 
 @dataclass(frozen=True)
 class BusyInterval:
@@ -200,10 +191,16 @@ def _candidate_starts(
     service: ServiceSpec, availability: Availability, earliest: datetime, before: datetime
 ) -> Iterator[datetime]:
     """Grid starts in [earliest, before) whose whole session fits one working range."""
-    zone = availability.zone
+    zone = ZoneInfo(availability.timezone)
     for day in _local_days(zone, earliest, before):
-        for time_range in availability.ranges_on(day):
+        for time_range in _ranges_on(availability, day):
             yield from _starts_in_range(service, zone, day, time_range, earliest, before)
+
+
+def _ranges_on(availability: Availability, day: date) -> tuple[TimeRange, ...]:
+    if day in availability.overrides:
+        return tuple(availability.overrides[day])
+    return tuple(availability.weekly.get(day.weekday(), ()))
 
 
 def _local_days(zone: ZoneInfo, earliest: datetime, before: datetime) -> Iterator[date]:

@@ -1,19 +1,36 @@
-"""The practitioner's availability: weekly hours, date overrides, time off, limits."""
+"""The practitioner's availability: weekly hours, date overrides, time off, limits, and services' own hours."""
 from datetime import datetime, timezone
+from functools import partial
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from practice.admin.service import owned_or_404
+from practice.catalog import service as catalog
+from practice.catalog.models import Service
 from practice.scheduling import rules
-from practice.scheduling.forms import BookingWindowForm, OverrideForm, TimeOffForm, WeeklyRangeForm
+from practice.scheduling.forms import (
+    BookingWindowForm,
+    OverrideForm,
+    OwnHoursForm,
+    SessionForm,
+    TimeOffForm,
+    WeeklyRangeForm,
+)
 from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours
 from practice.timeformats import weekday_and_date
 
 bp = Blueprint("scheduling", __name__, url_prefix="/admin/availability")
 
 #: Each form on the page has its own prefix, so field names and ids never collide.
-PREFIXES = {"weekly_form": "weekly", "override_form": "override", "time_off_form": "timeoff", "window_form": "window"}
+PREFIXES = {
+    "weekly_form": "weekly",
+    "override_form": "override",
+    "time_off_form": "timeoff",
+    "window_form": "window",
+    "own_form": "own",
+    "session_form": "session",
+}
 
 
 @bp.before_request
@@ -47,20 +64,49 @@ def _render(status: int = 200, **submitted):
         weekdays=rules.WEEKDAYS,
         overrides=rules.upcoming_overrides(practitioner, now),
         time_off=rules.upcoming_time_off(practitioner.id, now),
+        services=catalog.current_and_archived(practitioner.id)[0],
         zone=practitioner.timezone,
         **forms,
     ), status
 
 
-def _refused(name: str, form, refused: rules.RuleError):
+def _render_service(found: Service, status: int = 200, **submitted):
+    """One service's own hours page, with any submitted form (and its errors) in place."""
+    practitioner = current_user._get_current_object()
+    forms = {
+        "own_form": OwnHoursForm(formdata=None, obj=found, prefix=PREFIXES["own_form"]),
+        "weekly_form": WeeklyRangeForm(formdata=None, prefix=PREFIXES["weekly_form"]),
+        "session_form": SessionForm(formdata=None, prefix=PREFIXES["session_form"]),
+        **submitted,
+    }
+    return render_template(
+        "scheduling/service_hours.html",
+        found=found,
+        week=rules.weekly_hours(practitioner.id, found.id),
+        weekdays=rules.WEEKDAYS,
+        sessions=rules.upcoming_overrides(practitioner, _now(), found.id),
+        zone=practitioner.timezone,
+        **forms,
+    ), status
+
+
+def _refused(name: str, form, refused: rules.RuleError, render=_render):
     for field, message in refused.field_errors.items():
         form[field].errors = [message]
-    return _render(422, **{name: form})
+    return render(422, **{name: form})
 
 
-def _done(message: str, anchor: str):
+def _done(message: str, anchor: str, endpoint: str = "scheduling.availability", **values):
     flash(message, "success")
-    return redirect(url_for("scheduling.availability", _anchor=anchor), code=303)
+    return redirect(url_for(endpoint, _anchor=anchor, **values), code=303)
+
+
+def _hours_row_or_404(model, row_id: int, service_id: int | None = None):
+    """The practitioner's own row of this set of hours: the general ones, or one service's."""
+    row = owned_or_404(model, row_id, current_user.id)
+    if row.service_id != service_id:
+        abort(404)
+    return row
 
 
 def _clash_note(count: int) -> str:
@@ -89,7 +135,7 @@ def add_weekly_range():
 
 @bp.post("/weekly/<int:range_id>/remove")
 def remove_weekly_range(range_id: int):
-    row = owned_or_404(WeeklyHours, range_id, current_user.id)
+    row = _hours_row_or_404(WeeklyHours, range_id)
     rules.remove_weekly_range(row)
     return _done("Those weekly hours are removed.", "weekly")
 
@@ -114,7 +160,7 @@ def add_override():
 
 @bp.post("/overrides/<int:override_id>/remove")
 def remove_override(override_id: int):
-    row = owned_or_404(DateOverride, override_id, current_user.id)
+    row = _hours_row_or_404(DateOverride, override_id)
     rules.remove_override(row)
     return _done("That date change is removed.", "overrides")
 
@@ -150,3 +196,66 @@ def booking_window():
     except rules.RuleError as refused:
         return _refused("window_form", form, refused)
     return _done("Your booking window is saved.", "booking-window")
+
+
+@bp.get("/services/<int:service_id>")
+def service_hours(service_id: int):
+    return _render_service(owned_or_404(Service, service_id, current_user.id))
+
+
+def _service_done(found: Service, message: str, anchor: str):
+    return _done(message, anchor, "scheduling.service_hours", service_id=found.id)
+
+
+@bp.post("/services/<int:service_id>/own-hours")
+def set_own_hours(service_id: int):
+    found = owned_or_404(Service, service_id, current_user.id)
+    form = _submitted(OwnHoursForm, "own_form")
+    if not form.validate():
+        return _render_service(found, 422, own_form=form)
+    rules.set_own_hours(found, form.own_hours.data)
+    if found.own_hours:
+        return _service_done(found, f"{found.name} is now offered only at the times on this page.", "offered")
+    return _service_done(found, f"{found.name} is offered during your general hours again.", "offered")
+
+
+@bp.post("/services/<int:service_id>/sessions")
+def add_service_session(service_id: int):
+    found = owned_or_404(Service, service_id, current_user.id)
+    form = _submitted(SessionForm, "session_form")
+    if not form.validate():
+        return _render_service(found, 422, session_form=form)
+    try:
+        rules.add_service_session(found, form.day.data, form.start.data, form.end.data, _now())
+    except rules.RuleError as refused:
+        return _refused("session_form", form, refused, partial(_render_service, found))
+    when = f"{weekday_and_date(form.day.data)}, {form.start.data:%H:%M}–{form.end.data:%H:%M}"
+    return _service_done(found, f"Added a session of {found.name}: {when}.", "sessions")
+
+
+@bp.post("/services/<int:service_id>/sessions/<int:session_id>/remove")
+def remove_service_session(service_id: int, session_id: int):
+    found = owned_or_404(Service, service_id, current_user.id)
+    rules.remove_override(_hours_row_or_404(DateOverride, session_id, found.id))
+    return _service_done(found, "That session is removed. Bookings already made for it stay in place.", "sessions")
+
+
+@bp.post("/services/<int:service_id>/weekly")
+def add_service_weekly_range(service_id: int):
+    found = owned_or_404(Service, service_id, current_user.id)
+    form = _submitted(WeeklyRangeForm, "weekly_form")
+    if not form.validate():
+        return _render_service(found, 422, weekly_form=form)
+    try:
+        rules.add_service_weekly_range(found, form.weekday.data, form.start.data, form.end.data)
+    except rules.RuleError as refused:
+        return _refused("weekly_form", form, refused, partial(_render_service, found))
+    when = f"{form.start.data:%H:%M}–{form.end.data:%H:%M} on {rules.WEEKDAYS[form.weekday.data]}s"
+    return _service_done(found, f"Added {when} to the times of {found.name}.", "service-weekly")
+
+
+@bp.post("/services/<int:service_id>/weekly/<int:range_id>/remove")
+def remove_service_weekly_range(service_id: int, range_id: int):
+    found = owned_or_404(Service, service_id, current_user.id)
+    rules.remove_weekly_range(_hours_row_or_404(WeeklyHours, range_id, found.id))
+    return _service_done(found, "Those weekly times are removed.", "service-weekly")

@@ -23,6 +23,9 @@ ROUTES_WITH_IDS = [
     ("POST", "/admin/availability/time-off/{time_off}/remove"),
     ("GET", "/admin/bookings/{booking}"),
     ("POST", "/admin/bookings/{booking}/cancel"),
+    ("GET", "/admin/bookings/{booking}/reschedule"),
+    ("GET", "/admin/bookings/{booking}/reschedule/confirm"),
+    ("POST", "/admin/bookings/{booking}/reschedule"),
 ]
 
 ROUTES_WITHOUT_IDS = [

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from practice.booking import service as booking_service
 from practice.booking.models import Booking, BookingStatus
-from practice.booking.service import MANAGE_SALT
+from practice.booking.links import SALT as MANAGE_SALT
 from practice.catalog.models import ServiceStatus
 from practice.extensions import db
 from tests.factories import make_practitioner, make_service, make_weekly_hours

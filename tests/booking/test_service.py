@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from practice.booking.models import ACTIVE_STATUSES, Booking, BookingStatus
+from practice.booking.links import SALT as MANAGE_SALT
 from practice.booking.service import (
     HOLD_EXPIRY,
-    MANAGE_SALT,
     BookingError,
     ClientDetails,
     InvalidDetails,

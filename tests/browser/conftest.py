@@ -1,37 +1,12 @@
-"""Browser fixtures: one Chromium for the session, the demo practice served on a loopback port."""
-import os
-
+"""Browser fixtures: the demo practice served on a loopback port, opened in phone-sized pages."""
 import pytest
-from playwright.sync_api import sync_playwright
 from sqlalchemy import select
 
 from practice.accounts.models import Practitioner
 from practice.catalog.models import Service
 from practice.extensions import db
+from tests.chromium import PHONE
 from tests.live_server import serving
-
-CHROMIUM = "/usr/bin/chromium"
-# Offline and quiet: no updates, sync or background fetches while tests run.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {"width": 360, "height": 740}
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip("Chromium not installed at /usr/bin/chromium")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -39,9 +14,7 @@ def demo_app(make_app):
     """A fresh SQLite app holding the demo practice."""
     # No SERVER_NAME, so redirects and manage links carry the live server's host and port.
     app = make_app(SERVER_NAME=None)
-    # practice/cli.py's command is a bare click.command: only `flask`'s own group pushes a context for it.
-    with app.app_context():
-        result = app.test_cli_runner().invoke(args=["seed-demo"])
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     return app
 

@@ -19,9 +19,14 @@ def _practitioner(page: Page, service_path) -> None:
     page.goto(service_path(MASSAGE).rsplit("/", 1)[0])
 
 
+#: The third day offered is at least two days ahead: clear of the practice's 24-hour
+#: cancellation window, so the manage page still offers to change and cancel.
+BEYOND_THE_WINDOW = 2
+
+
 def _service_with_times(page: Page, service_path) -> None:
     page.goto(service_path(MASSAGE))
-    page.get_by_role("list", name="Choose a day").get_by_role("link").first.click()
+    page.get_by_role("list", name="Choose a day").get_by_role("link").nth(BEYOND_THE_WINDOW).click()
     expect(page.get_by_role("list", name=re.compile(r"^Times on "))).to_be_visible()
 
 
@@ -54,6 +59,26 @@ def _manage_asking_to_cancel(page: Page, service_path) -> None:
     expect(page.get_by_role("button", name="Yes, cancel this booking")).to_be_visible()
 
 
+def _manage_choosing_a_new_time(page: Page, service_path) -> None:
+    _manage_asking_to_cancel(page, service_path)
+    page.get_by_role("link", name="Change the time").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a new time")
+    page.get_by_role("list", name="Choose a day").get_by_role("link").nth(BEYOND_THE_WINDOW + 1).click()
+    expect(page.get_by_role("list", name=re.compile(r"^Times on "))).to_be_visible()
+
+
+def _manage_confirming_a_new_time(page: Page, service_path) -> None:
+    _manage_choosing_a_new_time(page, service_path)
+    page.get_by_role("list", name=re.compile(r"^Times on ")).get_by_role("link").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check the new time")
+
+
+def _manage_moved(page: Page, service_path) -> None:
+    _manage_confirming_a_new_time(page, service_path)
+    page.get_by_role("button", name="Move my session").click()
+    expect(page.get_by_role("status")).to_contain_text("Your session is now on")
+
+
 def _manage_cancelled(page: Page, service_path) -> None:
     _manage_asking_to_cancel(page, service_path)
     page.get_by_role("button", name="Yes, cancel this booking").click()
@@ -79,6 +104,9 @@ PAGES = {
     "details-with-errors": _details_with_errors,
     "confirm": _confirm,
     "manage": _manage_asking_to_cancel,
+    "manage-new-time": _manage_choosing_a_new_time,
+    "manage-confirm-new-time": _manage_confirming_a_new_time,
+    "manage-moved": _manage_moved,
     "manage-cancelled": _manage_cancelled,
     "not-found": _not_found,
     "login": _login,

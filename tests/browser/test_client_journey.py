@@ -11,6 +11,9 @@ from practice.extensions import db
 pytestmark = pytest.mark.browser
 
 MASSAGE = "Pregnancy-loss recovery massage"
+#: The third day offered is at least two days ahead: clear of the practice's 24-hour
+#: cancellation window, so the booking can still be changed from its page.
+BEYOND_THE_WINDOW = 2
 
 
 def assert_fits_the_phone(page: Page) -> None:
@@ -30,7 +33,7 @@ def test_client_books_and_cancels_the_massage_on_a_phone(open_page, demo_app):
     expect(page.get_by_role("heading", level=1)).to_have_text(MASSAGE)
     assert_fits_the_phone(page)
 
-    page.get_by_role("list", name="Choose a day").get_by_role("link").first.click()
+    page.get_by_role("list", name="Choose a day").get_by_role("link").nth(BEYOND_THE_WINDOW).click()
     times = page.get_by_role("list", name=re.compile(r"^Times on "))
     expect(times).to_be_visible()
     assert_fits_the_phone(page)
@@ -77,3 +80,40 @@ def test_times_follow_the_visitors_own_timezone(open_page, service_path):
 
     expect(page).to_have_url(re.compile(r"[?&]tz=America%2FNew_York"))
     expect(page.get_by_label("Show times in")).to_have_value("America/New_York")
+
+
+def test_client_moves_the_massage_to_another_time_on_a_phone(open_page, demo_app):
+    page = open_page()
+    page.goto("/")
+    page.get_by_role("link", name=MASSAGE).click()
+    page.get_by_role("list", name="Choose a day").get_by_role("link").nth(BEYOND_THE_WINDOW).click()
+    page.get_by_role("list", name=re.compile(r"^Times on ")).get_by_role("link").first.click()
+    page.get_by_label("Your name").fill("Jo Rivers")
+    page.get_by_label("Email", exact=True).fill("jo@example.org")
+    page.get_by_role("button", name="Review booking").click()
+    page.get_by_role("button", name="Confirm booking").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your booking")
+    manage_url = page.url
+
+    page.get_by_role("link", name="Change the time").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose a new time")
+    assert_fits_the_phone(page)
+    page.get_by_role("list", name="Choose a day").get_by_role("link").nth(BEYOND_THE_WINDOW + 1).click()
+    times = page.get_by_role("list", name=re.compile(r"^Times on "))
+    expect(times).to_be_visible()
+    assert_fits_the_phone(page)
+    new_time = times.get_by_role("link").last
+    chosen = new_time.inner_text().strip()
+    new_time.click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check the new time")
+    assert_fits_the_phone(page)
+    page.get_by_role("button", name="Move my session").click()
+
+    expect(page).to_have_url(manage_url)
+    expect(page.get_by_role("status")).to_contain_text(f"at {chosen}")
+    expect(page.get_by_role("link", name="Change the time")).to_be_visible()
+    assert_fits_the_phone(page)
+    with demo_app.app_context():
+        booking = db.session.scalar(select(Booking).where(Booking.client_email == "jo@example.org"))
+        assert (booking.status, booking.sequence) == (BookingStatus.confirmed, 1)

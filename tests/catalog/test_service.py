@@ -79,6 +79,22 @@ def test_create_service_starts_as_a_draft(app):
         assert created.price_cents == 7000
 
 
+def test_a_new_service_follows_the_general_hours(app):
+    with app.app_context():
+        created = service.create_service(make_practitioner(), DETAILS, NOW)
+
+        assert created.own_hours is False
+
+
+def test_editing_a_service_keeps_its_own_hours(app):
+    with app.app_context():
+        circle = make_service(make_practitioner(), own_hours=True)
+
+        service.update_service(circle, DETAILS)
+
+        assert circle.own_hours is True
+
+
 @pytest.mark.parametrize(
     ("start", "action", "end"),
     [

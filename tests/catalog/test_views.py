@@ -49,6 +49,17 @@ def test_services_page_lists_the_practitioners_services(client, existing):
     assert b"Original name" in response.data
 
 
+def test_services_page_links_to_each_services_times(app, client, existing, logged_in):
+    with app.app_context():
+        circle = make_service(db.session.get(Practitioner, logged_in.id), name="Circle", own_hours=True).id
+
+    page = client.get("/admin/services").data.decode()
+
+    assert f'href="/admin/availability/services/{existing}" aria-label="Times: Original name"' in page
+    assert f'href="/admin/availability/services/{circle}" aria-label="Times: Circle"' in page
+    assert page.count("Offered only at its own times.") == 1
+
+
 def test_new_service_form_renders(client, logged_in):
     response = client.get("/admin/services/new")
 

@@ -148,3 +148,101 @@ def test_booking_window_is_saved(practitioner):
 def test_an_impossible_booking_window_is_refused(practitioner, notice, advance):
     with pytest.raises(rules.RuleError):
         rules.set_booking_window(practitioner, notice, advance)
+
+
+@pytest.fixture
+def circle(practitioner):
+    return make_service(practitioner, name="Circle", duration_minutes=90, slot_step_minutes=90, capacity=12, own_hours=True)
+
+
+def test_closing_a_day_keeps_a_services_own_sessions_that_day(practitioner, circle):
+    day = TODAY + timedelta(days=3)
+    rules.add_service_session(circle, day, time(19), time(20, 30), NOW)
+
+    rules.close_day(practitioner, day, NOW)
+
+    [kept] = rules.upcoming_overrides(practitioner, NOW, circle.id)
+    assert (kept.day, kept.closed) == (day, False)
+    [closed] = rules.upcoming_overrides(practitioner, NOW)
+    assert closed.closed
+
+
+def test_general_hours_do_not_list_a_services_own_rows(practitioner, circle):
+    rules.add_service_weekly_range(circle, 3, time(19), time(20, 30))
+    rules.add_service_session(circle, TODAY + timedelta(days=3), time(19), time(20, 30), NOW)
+
+    assert rules.weekly_hours(practitioner.id) == {weekday: [] for weekday in range(7)}
+    assert rules.upcoming_overrides(practitioner, NOW) == []
+    assert [(r.start_time, r.end_time) for r in rules.weekly_hours(practitioner.id, circle.id)[3]] == [(time(19), time(20, 30))]
+
+
+def test_general_and_service_hours_never_overlap_each_other(practitioner, circle):
+    rules.add_weekly_range(practitioner, 3, time(9), time(21))
+    rules.add_override_range(practitioner, TODAY + timedelta(days=3), time(9), time(21), NOW)
+
+    rules.add_service_weekly_range(circle, 3, time(19), time(20, 30))
+    rules.add_service_session(circle, TODAY + timedelta(days=3), time(19), time(20, 30), NOW)
+    rules.add_weekly_range(practitioner, 3, time(21), time(22))
+
+    assert len(rows(WeeklyHours, practitioner.id)) == 3
+
+
+def test_opening_a_date_keeps_a_services_sessions_that_day(practitioner, circle):
+    day = TODAY + timedelta(days=3)
+    rules.add_service_session(circle, day, time(19), time(20, 30), NOW)
+
+    rules.add_override_range(practitioner, day, time(9), time(12), NOW)
+
+    assert len(rules.upcoming_overrides(practitioner, NOW, circle.id)) == 1
+
+
+def test_a_service_may_have_several_sessions(circle):
+    for day, start, end in [(3, time(10), time(11, 30)), (3, time(19), time(20, 30)), (31, time(19), time(20, 30))]:
+        rules.add_service_session(circle, TODAY + timedelta(days=day), start, end, NOW)
+
+    sessions = rules.upcoming_overrides(circle.practitioner, NOW, circle.id)
+    assert [(s.day - TODAY).days for s in sessions] == [3, 31]
+    assert [len(s.rows) for s in sessions] == [2, 1]
+
+
+@pytest.mark.parametrize(
+    ("day", "start", "end", "field", "message"),
+    [
+        (3, time(19), time(20), "end", "lasts 90 minutes"),
+        (3, time(20), time(19), "end", "after the start"),
+        (-1, time(19), time(20, 30), "day", "already passed"),
+        (3 * 366 + 1, time(19), time(20, 30), "day", "three years"),
+        (3, time(20), time(21, 30), "start", "overlap another session that day"),
+    ],
+    ids=["shorter-than-a-session", "backwards", "past", "too-far", "overlapping"],
+)
+def test_unusable_sessions_are_refused(circle, day, start, end, field, message):
+    rules.add_service_session(circle, TODAY + timedelta(days=3), time(19), time(20, 30), NOW)
+
+    with pytest.raises(rules.RuleError, match=message) as refused:
+        rules.add_service_session(circle, TODAY + timedelta(days=day), start, end, NOW)
+    assert list(refused.value.field_errors) == [field]
+    assert len(rows(DateOverride, circle.practitioner_id)) == 1
+
+
+@pytest.mark.parametrize(
+    ("weekday", "start", "end", "message"),
+    [(7, time(19), time(20, 30), "day of the week"), (3, time(19), time(20), "lasts 90 minutes"), (3, time(20), time(21, 30), "overlap")],
+)
+def test_unusable_weekly_times_of_a_service_are_refused(circle, weekday, start, end, message):
+    rules.add_service_weekly_range(circle, 3, time(19), time(20, 30))
+
+    with pytest.raises(rules.RuleError, match=message):
+        rules.add_service_weekly_range(circle, weekday, start, end)
+    assert len(rows(WeeklyHours, circle.practitioner_id)) == 1
+
+
+def test_switching_own_hours_off_and_on_keeps_the_services_times(circle):
+    rules.add_service_session(circle, TODAY + timedelta(days=3), time(19), time(20, 30), NOW)
+
+    rules.set_own_hours(circle, False)
+    assert not circle.own_hours
+    rules.set_own_hours(circle, True)
+
+    assert circle.own_hours
+    assert len(rules.upcoming_overrides(circle.practitioner, NOW, circle.id)) == 1

@@ -308,7 +308,10 @@ def test_hours_of_a_date_are_found_when_clocks_go_back_across_midnight():
 
 ZONES = ["Europe/London", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "UTC"]
 # Spring-forward and fall-back dates of the zones above, which the windows straddle.
-DST_DATES = [date(2025, 3, 9), date(2025, 3, 30), date(2025, 4, 6), date(2025, 10, 5), date(2025, 10, 26), date(2025, 11, 2)]
+DST_DATES = [
+    date(2025, 3, 9), date(2025, 3, 30), date(2025, 4, 6),
+    date(2025, 10, 5), date(2025, 10, 26), date(2025, 11, 2),
+]
 LAST_MINUTE = 23 * 60 + 59
 OTHER_SERVICE_ID = 2
 
@@ -326,7 +329,8 @@ def time_ranges(draw) -> TimeRange:
 
 
 day_ranges = st.lists(time_ranges(), max_size=3).map(tuple)
-working_weeks = st.fixed_dictionaries({weekday: st.lists(time_ranges(), min_size=1, max_size=3).map(tuple) for weekday in range(7)})
+open_day_ranges = st.lists(time_ranges(), min_size=1, max_size=3).map(tuple)
+working_weeks = st.fixed_dictionaries({weekday: open_day_ranges for weekday in range(7)})
 
 
 @st.composite
@@ -457,7 +461,8 @@ def test_every_slot_is_stepped_from_a_working_range_of_its_local_day_and_fits_in
     service = scenario.service
     for slot in scenario.slots():
         day = slot.start.astimezone(zone).date()
-        ranges = scenario.availability.ranges_on(day)
+        availability = scenario.availability
+        ranges = availability.overrides.get(day, availability.weekly.get(day.weekday(), ()))
         fitting = []
         for time_range in ranges:
             # fold=0 on purpose: the documented reading of gap and ambiguous wall times.

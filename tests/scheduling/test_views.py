@@ -1,4 +1,5 @@
-"""The availability page: weekly hours, date overrides, time off and the booking window."""
+"""The availability pages: weekly hours, date overrides, time off, the booking window, and a service's own times."""
+import re
 from datetime import date, datetime, time, timedelta, timezone
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -7,9 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from practice.accounts.models import Practitioner
+from practice.catalog.models import Service
 from practice.extensions import db
 from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours
-from tests.factories import make_practitioner, make_weekly_hours
+from tests.factories import PASSWORD, make_practitioner, make_service, make_weekly_hours
 
 ZONE = "America/New_York"
 
@@ -258,3 +260,242 @@ def test_the_page_after_an_error_keeps_what_was_typed(client, logged_in):
     response = client.post("/admin/availability/weekly", data=weekly(start="12:00", end="09:00"))
 
     assert b'value="12:00"' in response.data
+
+
+# A service's own hours: /admin/availability/services/<id>
+
+
+@pytest.fixture
+def circle(app, logged_in):
+    """A monthly circle of the logged-in practitioner, offered only at its own times; its id."""
+    with app.app_context():
+        practitioner = db.session.get(Practitioner, logged_in.id)
+        return make_service(practitioner, name="Remembrance circle", duration_minutes=90, capacity=12, own_hours=True).id
+
+
+def service_page(circle_id: int, action: str = "") -> str:
+    return f"/admin/availability/services/{circle_id}{action}"
+
+
+def session_data(day=None, start="19:00", end="20:30"):
+    day = (local_today() + timedelta(days=7)).isoformat() if day is None else day
+    return {"session-day": day, "session-start": start, "session-end": end}
+
+
+def own_hours(app, service_id: int) -> bool:
+    with app.app_context():
+        return db.session.get(Service, service_id).own_hours
+
+
+def test_a_services_times_page_shows_its_toggle_and_forms(client, circle):
+    response = client.get(service_page(circle))
+
+    page = response.data.decode()
+    assert response.status_code == 200
+    assert "<h1>Times for Remembrance circle</h1>" in page
+    assert 'checked id="own-own_hours" name="own-own_hours" type="checkbox"' in page
+    assert '<label for="own-own_hours">Offer this service only at its own times</label>' in page
+    assert "Clients can't book this service until you add" in page
+
+
+def test_every_form_on_a_services_times_page_carries_a_csrf_token(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        practitioner = make_practitioner()
+        circle = make_service(practitioner, duration_minutes=90, own_hours=True)
+        db.session.add(WeeklyHours(practitioner_id=practitioner.id, service_id=circle.id, weekday=3, start_time=time(19), end_time=time(20, 30)))
+        db.session.add(DateOverride(practitioner_id=practitioner.id, service_id=circle.id, day=local_today() + timedelta(days=3),
+                                    start_time=time(19), end_time=time(20, 30)))
+        db.session.commit()
+        email, path = practitioner.email, service_page(circle.id)
+    client = app.test_client()
+    login_form = client.get("/login").data.decode()
+    token = login_form.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+    client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+
+    page = client.get(path).data.decode()
+
+    forms = page.split('<form method="post"')[1:]
+    assert len(forms) == 6  # three to add, two to remove, and the header's log out
+    assert all(re.search(r'name="(\w+-)?csrf_token"', form.split("</form>", 1)[0]) for form in forms)
+    assert client.post(service_page(circle.id, "/own-hours"), data={}).status_code == 400
+
+
+def test_the_availability_page_links_to_each_services_times(client, circle):
+    page = client.get("/admin/availability").data.decode()
+
+    assert f'href="/admin/availability/services/{circle}"' in page
+    assert "only at its own times" in page
+
+
+def test_turning_own_hours_off_and_on(app, client, circle):
+    response = client.post(service_page(circle, "/own-hours"), data={})
+
+    assert response.status_code == 303
+    assert not own_hours(app, circle)
+
+    client.post(service_page(circle, "/own-hours"), data={"own-own_hours": "y"})
+
+    assert own_hours(app, circle)
+
+
+def test_adding_sessions_saves_them_for_the_service(app, client, circle):
+    day = local_today() + timedelta(days=7)
+    for start, end in (("10:00", "11:30"), ("19:00", "20:30")):
+        response = client.post(service_page(circle, "/sessions"), data=session_data(day.isoformat(), start, end))
+        assert response.status_code == 303
+
+    assert [(r.service_id, r.day, r.start_time, r.end_time) for r in stored(app, DateOverride)] == [
+        (circle, day, time(10), time(11, 30)), (circle, day, time(19), time(20, 30)),
+    ]
+    page = client.get(service_page(circle)).data.decode()
+    assert "19:00–20:30" in page
+    assert "19:00–20:30" not in client.get("/admin/availability").data.decode()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (session_data(start="20:00", end="19:00"), "end time needs to be after the start"),
+        (session_data(end="20:00"), "lasts 90 minutes"),
+        (session_data(day="2020-01-01"), "already passed"),
+        (session_data(day="first thursday"), "date like 2026-12-24"),
+        (session_data(day=""), "choose a date"),
+        (session_data(start="7pm"), "time like 09:00"),
+        (session_data(end=""), "time the session ends"),
+    ],
+    ids=["backwards", "too-short", "past", "malformed-date", "missing-date", "malformed-time", "missing-end"],
+)
+def test_a_bad_session_is_refused_with_a_message(app, client, circle, data, message):
+    response = client.post(service_page(circle, "/sessions"), data=data)
+
+    assert response.status_code == 422
+    assert message in response.data.decode()
+    assert "That wasn't saved" in response.data.decode()
+    assert stored(app, DateOverride) == []
+
+
+def test_an_overlapping_session_is_refused(app, client, circle):
+    client.post(service_page(circle, "/sessions"), data=session_data())
+
+    response = client.post(service_page(circle, "/sessions"), data=session_data(start="20:00", end="21:30"))
+
+    assert response.status_code == 422
+    assert "overlap another session that day" in response.data.decode()
+    assert len(stored(app, DateOverride)) == 1
+
+
+def test_removing_a_session(app, client, circle):
+    client.post(service_page(circle, "/sessions"), data=session_data())
+    [row] = stored(app, DateOverride)
+
+    response = client.post(service_page(circle, f"/sessions/{row.id}/remove"))
+
+    assert response.status_code == 303
+    assert stored(app, DateOverride) == []
+
+
+def test_adding_and_removing_weekly_times_of_a_service(app, client, circle):
+    response = client.post(service_page(circle, "/weekly"), data=weekly("2", "18:00", "19:30"))
+
+    assert response.status_code == 303
+    [row] = stored(app, WeeklyHours)
+    assert (row.service_id, row.weekday, row.start_time, row.end_time) == (circle, 2, time(18), time(19, 30))
+    assert b"Not working" in client.get("/admin/availability").data  # the general Wednesday is untouched
+
+    client.post(service_page(circle, f"/weekly/{row.id}/remove"))
+
+    assert stored(app, WeeklyHours) == []
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [(weekly("2", "18:00", "19:00"), "lasts 90 minutes"), (weekly("9"), "day of the week"), (weekly(start=""), "time you start")],
+    ids=["too-short", "bad-weekday", "missing-start"],
+)
+def test_bad_weekly_times_of_a_service_are_refused(app, client, circle, data, message):
+    response = client.post(service_page(circle, "/weekly"), data=data)
+
+    assert response.status_code == 422
+    assert message in response.data.decode()
+    assert stored(app, WeeklyHours) == []
+
+
+def test_general_remove_routes_do_not_reach_a_services_rows(app, client, circle):
+    client.post(service_page(circle, "/weekly"), data=weekly("2", "18:00", "19:30"))
+    client.post(service_page(circle, "/sessions"), data=session_data())
+    [weekly_row], [session_row] = stored(app, WeeklyHours), stored(app, DateOverride)
+
+    assert client.post(f"/admin/availability/weekly/{weekly_row.id}/remove").status_code == 404
+    assert client.post(f"/admin/availability/overrides/{session_row.id}/remove").status_code == 404
+    assert len(stored(app, WeeklyHours)) == len(stored(app, DateOverride)) == 1
+
+
+def test_a_services_remove_routes_do_not_reach_general_or_other_services_rows(app, client, logged_in, circle):
+    client.post("/admin/availability/weekly", data=weekly())
+    client.post("/admin/availability/overrides", data={"override-day": (local_today() + timedelta(days=5)).isoformat(), "override-kind": "closed"})
+    with app.app_context():
+        other = make_service(db.session.get(Practitioner, logged_in.id), name="Other", own_hours=True).id
+    [general_weekly], [general_override] = stored(app, WeeklyHours), stored(app, DateOverride)
+
+    for service_id in (circle, other):
+        assert client.post(service_page(service_id, f"/weekly/{general_weekly.id}/remove")).status_code == 404
+        assert client.post(service_page(service_id, f"/sessions/{general_override.id}/remove")).status_code == 404
+    client.post(service_page(circle, "/sessions"), data=session_data())
+    circle_session = stored(app, DateOverride)[-1]
+    assert client.post(service_page(other, f"/sessions/{circle_session.id}/remove")).status_code == 404
+    assert len(stored(app, WeeklyHours)) == 1 and len(stored(app, DateOverride)) == 2
+
+
+def test_closing_a_date_keeps_a_services_session_that_day(app, client, circle):
+    day = (local_today() + timedelta(days=7)).isoformat()
+    client.post(service_page(circle, "/sessions"), data=session_data(day))
+
+    client.post("/admin/availability/overrides", data={"override-day": day, "override-kind": "closed"})
+
+    assert sorted((r.service_id or 0, r.start_time is None) for r in stored(app, DateOverride)) == [(0, True), (circle, False)]
+
+
+#: Every route of a service's own hours: (method, path); {service} and {row} are filled in.
+SERVICE_ROUTES = [
+    ("GET", "/admin/availability/services/{service}"),
+    ("POST", "/admin/availability/services/{service}/own-hours"),
+    ("POST", "/admin/availability/services/{service}/sessions"),
+    ("POST", "/admin/availability/services/{service}/sessions/{session}/remove"),
+    ("POST", "/admin/availability/services/{service}/weekly"),
+    ("POST", "/admin/availability/services/{service}/weekly/{weekly}/remove"),
+]
+
+
+@pytest.fixture
+def owners_circle(app):
+    """Another practitioner's own-hours circle with one session and one weekly time; their ids."""
+    with app.app_context():
+        owner = make_practitioner(timezone=ZONE)
+        service = make_service(owner, name="Owner's circle", duration_minutes=90, own_hours=True)
+        session_row = DateOverride(practitioner_id=owner.id, service_id=service.id, day=local_today() + timedelta(days=9),
+                                   start_time=time(19), end_time=time(20, 30))
+        weekly_row = WeeklyHours(practitioner_id=owner.id, service_id=service.id, weekday=3, start_time=time(19), end_time=time(20, 30))
+        db.session.add_all([session_row, weekly_row])
+        db.session.commit()
+        return {"service": service.id, "session": session_row.id, "weekly": weekly_row.id}
+
+
+@pytest.mark.parametrize(("method", "path"), SERVICE_ROUTES, ids=[f"{m} {p}" for m, p in SERVICE_ROUTES])
+def test_another_practitioners_service_times_are_not_found(app, client, logged_in, owners_circle, method, path):
+    data = {**session_data(), **weekly("3", "10:00", "11:30")} if method == "POST" else None
+
+    response = client.open(path.format(**owners_circle), method=method, data=data)
+
+    assert response.status_code == 404
+    assert own_hours(app, owners_circle["service"])
+    assert len(stored(app, DateOverride)) == len(stored(app, WeeklyHours)) == 1
+
+
+@pytest.mark.parametrize(("method", "path"), SERVICE_ROUTES, ids=[f"{m} {p}" for m, p in SERVICE_ROUTES])
+def test_a_visitor_is_sent_to_log_in_from_a_services_times(app, client, owners_circle, method, path):
+    response = client.open(path.format(**owners_circle), method=method, data={"own-own_hours": ""} if method == "POST" else None)
+
+    assert response.status_code == 302
+    assert "/login?next=" in response.headers["Location"]
+    assert len(stored(app, DateOverride)) == len(stored(app, WeeklyHours)) == 1

@@ -1,0 +1,232 @@
+"""Every email Tend sends, rendered from a .txt and an .html template pair."""
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import render_template
+
+from practice.accounts.models import Practitioner
+from practice.booking.models import Booking
+from practice.catalog.models import LocationKind, Service
+
+DEFAULT_ACCENT = "#2f6b5a"
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}\Z")
+#: OutboxMessage.subject's length.
+SUBJECT_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class Practice:
+    """Whose name, colour and address an email carries."""
+
+    name: str
+    accent: str
+    contact_email: str
+
+
+@dataclass(frozen=True)
+class Appointment:
+    """What an email may say about a booking, with times in one reader's zone.
+
+    Built field by field, so no template can reach the client's note or intake answers;
+    `service_name` is empty unless the practice chose to name services in emails.
+    """
+
+    client_name: str
+    pronouns: str
+    #: "Tuesday 3 March 2026, 10:00–11:00", for sentences.
+    when: str
+    #: "Tuesday 3 March 2026" and "10:00–11:00", for a narrow screen's two lines.
+    day: str
+    hours: str
+    short_when: str
+    zone: str
+    service_name: str
+    location_label: str
+    location_detail: str
+    #: The video link, when there is one to press.
+    location_url: str
+
+
+def render_email(template: str, *, subject: str, practice: Practice, **context) -> RenderedEmail:
+    """Render notifications/<template>.txt and .html with the same context."""
+    # One line, whatever a name contains: a line break in a header could add headers of its own.
+    subject = " ".join(subject.split())[:SUBJECT_LIMIT]
+    context.update(subject=subject, practice=practice)
+    return RenderedEmail(
+        subject=subject,
+        text=render_template(f"notifications/{template}.txt", **context),
+        html=render_template(f"notifications/{template}.html", **context),
+    )
+
+
+def practice_of(practitioner: Practitioner) -> Practice:
+    accent = practitioner.accent_colour or ""
+    # The colour lands in style attributes: anything but #rrggbb could smuggle in other CSS.
+    return Practice(
+        name=practitioner.practice_name,
+        accent=accent.lower() if HEX_COLOUR.match(accent) else DEFAULT_ACCENT,
+        contact_email=practitioner.contact_email,
+    )
+
+
+def appointment(booking: Booking, zone: str) -> Appointment:
+    service = booking.service
+    start, end = booking.starts_at.astimezone(ZoneInfo(zone)), booking.ends_at.astimezone(ZoneInfo(zone))
+    day, hours = f"{start:%A} {start.day} {start:%B %Y}", f"{start:%H:%M}–{end:%H:%M}"
+    return Appointment(
+        client_name=booking.display_name,
+        pronouns=booking.pronouns,
+        when=f"{day}, {hours}",
+        day=day,
+        hours=hours,
+        short_when=short_time(booking.starts_at, zone),
+        zone=zone.replace("_", " "),
+        service_name=service.name if booking.practitioner.show_service_in_emails else "",
+        location_label=service.location_label,
+        location_detail=service.location_detail,
+        location_url=_video_link(service),
+    )
+
+
+def appointment_title(booking: Booking) -> str:
+    """The calendar title: the practice, and the service only if the practice allows it."""
+    practice = booking.practitioner.practice_name
+    if booking.practitioner.show_service_in_emails:
+        return f"{booking.service.name} with {practice}"
+    return f"Appointment with {practice}"
+
+
+def location_text(service: Service) -> str:
+    """One line for a calendar's LOCATION: the address, or how to join."""
+    if not service.location_detail:
+        return service.location_label
+    if service.location_kind is LocationKind.in_person:
+        return service.location_detail
+    return f"{service.location_label}: {service.location_detail}"
+
+
+def short_time(instant: datetime, zone: str) -> str:
+    """Tue 3 March, 10:00 — short enough for a subject line."""
+    local = instant.astimezone(ZoneInfo(zone))
+    return f"{local:%a} {local.day} {local:%B}, {local:%H:%M}"
+
+
+def booking_confirmed(booking: Booking, *, manage_url: str) -> RenderedEmail:
+    appt = appointment(booking, booking.client_timezone)
+    return render_email(
+        "booking_confirmed",
+        subject=_named(f"Your appointment with {booking.practitioner.practice_name} on {appt.short_when}", appt),
+        practice=practice_of(booking.practitioner),
+        appt=appt,
+        manage_url=manage_url,
+    )
+
+
+def booking_rescheduled(booking: Booking, *, previous_start: datetime, by: str, message: str, manage_url: str) -> RenderedEmail:
+    appt = appointment(booking, booking.client_timezone)
+    return render_email(
+        "booking_rescheduled",
+        subject=_named(f"New time for your appointment with {booking.practitioner.practice_name}: {appt.short_when}", appt),
+        practice=practice_of(booking.practitioner),
+        appt=appt,
+        previous_when=short_time(previous_start, booking.client_timezone),
+        by=by,
+        message=message,
+        manage_url=manage_url,
+    )
+
+
+def booking_cancelled(booking: Booking, *, by: str, message: str, rebook_url: str) -> RenderedEmail:
+    appt = appointment(booking, booking.client_timezone)
+    return render_email(
+        "booking_cancelled",
+        subject=_named(f"Your appointment with {booking.practitioner.practice_name} on {appt.short_when} is cancelled", appt),
+        practice=practice_of(booking.practitioner),
+        appt=appt,
+        by=by,
+        message=message,
+        rebook_url=rebook_url,
+    )
+
+
+def booking_reminder(booking: Booking, *, manage_url: str) -> RenderedEmail:
+    appt = appointment(booking, booking.client_timezone)
+    return render_email(
+        "booking_reminder",
+        subject=_named(f"A reminder of your appointment with {booking.practitioner.practice_name} on {appt.short_when}", appt),
+        practice=practice_of(booking.practitioner),
+        appt=appt,
+        manage_url=manage_url,
+    )
+
+
+def practitioner_new_booking(booking: Booking, *, booking_url: str) -> RenderedEmail:
+    appt = appointment(booking, booking.practitioner.timezone)
+    return render_email(
+        "practitioner_new_booking",
+        subject=_named(f"New booking: {appt.client_name}, {appt.short_when}", appt),
+        practice=practice_of(booking.practitioner),
+        appt=appt,
+        client_email=booking.client_email,
+        client_phone=booking.client_phone,
+        booking_url=booking_url,
+    )
+
+
+def practitioner_cancellation(booking: Booking, *, by: str, message: str, booking_url: str) -> RenderedEmail:
+    appt = appointment(booking, booking.practitioner.timezone)
+    return render_email(
+        "practitioner_cancellation",
+        subject=_named(f"Cancelled: {appt.client_name}, {appt.short_when}", appt),
+        practice=practice_of(booking.practitioner),
+        appt=appt,
+        by=by,
+        message=message,
+        client_email=booking.client_email,
+        booking_url=booking_url,
+    )
+
+
+def practitioner_reschedule(booking: Booking, *, previous_start: datetime, by: str, message: str, booking_url: str) -> RenderedEmail:
+    appt = appointment(booking, booking.practitioner.timezone)
+    return render_email(
+        "practitioner_reschedule",
+        subject=_named(f"Moved: {appt.client_name}, now {appt.short_when}", appt),
+        practice=practice_of(booking.practitioner),
+        appt=appt,
+        previous_when=short_time(previous_start, booking.practitioner.timezone),
+        by=by,
+        message=message,
+        client_email=booking.client_email,
+        booking_url=booking_url,
+    )
+
+
+def password_reset(practitioner: Practitioner, *, reset_url: str) -> RenderedEmail:
+    return render_email(
+        "password_reset",
+        subject="Reset your Tend password",
+        practice=practice_of(practitioner),
+        practitioner_name=practitioner.name,
+        reset_url=reset_url,
+    )
+
+
+def _video_link(service: Service) -> str:
+    detail = service.location_detail
+    is_link = detail.startswith(("https://", "http://")) and not any(c.isspace() for c in detail)
+    return detail if service.location_kind is LocationKind.video and is_link else ""
+
+
+def _named(subject: str, appt: Appointment) -> str:
+    # Inboxes are often shared: the service is named only when the practice turned that on.
+    return f"{subject} — {appt.service_name}" if appt.service_name else subject

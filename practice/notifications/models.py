@@ -1,0 +1,69 @@
+"""The outbox: every email a change owes, written in the same transaction as the change."""
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from practice.accounts.models import Practitioner
+from practice.booking.models import Booking
+from practice.extensions import db
+from practice.sqltypes import UTCDateTime
+
+
+class OutboxStatus(enum.Enum):
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+
+
+class MessageKind(enum.Enum):
+    booking_confirmed = "booking_confirmed"
+    booking_rescheduled = "booking_rescheduled"
+    booking_cancelled = "booking_cancelled"
+    booking_reminder = "booking_reminder"
+    practitioner_new_booking = "practitioner_new_booking"
+    practitioner_cancellation = "practitioner_cancellation"
+    practitioner_reschedule = "practitioner_reschedule"
+    password_reset = "password_reset"
+
+
+class OutboxMessage(db.Model):
+    """One email, rendered when it was owed, so what was sent is exactly what was meant.
+
+    Rendered content never includes intake answers or the client's note.
+    """
+
+    __table_args__ = (
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        # The sweep asks for due messages in order; keep that an index range.
+        Index("ix_outbox_message_status_next_attempt", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[MessageKind] = mapped_column(Enum(MessageKind, native_enum=False, length=40))
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"), index=True)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    #: Set for messages that must exist at most once (a reminder for one start time).
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    #: An iCalendar attachment, when the message carries one.
+    ics: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[OutboxStatus] = mapped_column(
+        Enum(OutboxStatus, native_enum=False, length=20), default=OutboxStatus.pending
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: When a worker claimed it; a claim older than the lease is taken to have died.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The SMTP error's type and code only: server replies can quote addresses.
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    practitioner: Mapped[Practitioner] = relationship()
+    booking: Mapped[Booking | None] = relationship()

@@ -1,0 +1,57 @@
+"""The Emails page: every message Tend owes or sent for the practice, rendered as it went out."""
+from datetime import datetime, timezone
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from practice.admin.service import owned_or_404
+from practice.notifications import service
+from practice.notifications.models import OutboxMessage
+
+bp = Blueprint("notifications", __name__, url_prefix="/admin/emails")
+
+#: Far beyond any real outbox; keeps a hand-typed ?page= from asking SQLite for an absurd offset.
+LAST_PAGE = 10_000
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every page here belongs to the logged-in practitioner."""
+
+
+@bp.after_request
+def keep_out_of_caches(response):
+    # Messages name clients and carry their manage links: no shared or back-button cache may keep them.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/")
+def list_messages():
+    page = min(max(request.args.get("page", 1, type=int), 1), LAST_PAGE)
+    messages, more = service.messages_for(current_user.id, page=page)
+    return render_template(
+        "notifications/emails.html",
+        messages=messages,
+        page=page,
+        more=more,
+        failed=service.failed_count(current_user.id),
+        zone=current_user.timezone,
+    )
+
+
+@bp.get("/<int:message_id>")
+def show_message(message_id: int):
+    message = owned_or_404(OutboxMessage, message_id, current_user.id)
+    return render_template("notifications/email.html", message=message, zone=current_user.timezone)
+
+
+@bp.post("/<int:message_id>/send-again")
+def send_again(message_id: int):
+    owned_or_404(OutboxMessage, message_id, current_user.id)
+    if service.retry_message(message_id, practitioner_id=current_user.id, now=datetime.now(timezone.utc)):
+        flash("This email is back in the queue. Tend will try to send it again within a minute or so.", "success")
+    else:
+        flash("This email isn't waiting to be sent again, so nothing changed.", "info")
+    return redirect(url_for("notifications.show_message", message_id=message_id), code=303)

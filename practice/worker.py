@@ -1,0 +1,106 @@
+"""The job queue: Huey tasks that send the outbox, owe reminders and end lapsed holds.
+
+Run the consumer with `huey_consumer practice.worker.huey`. Importing this module starts
+nothing and opens nothing: the queue file or Redis connection is made on first use, and
+the Flask app the tasks run in is created by the first task a worker process runs.
+"""
+import logging
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+from flask import Flask
+from huey import Huey, RedisHuey, crontab
+from huey.storage import SqliteStorage
+
+from practice import create_app
+from practice.config import default_instance_path, queue_settings_from_environment
+from practice.notifications import delivery, holds, reminders
+
+log = logging.getLogger(__name__)
+
+
+class LazySqliteStorage(SqliteStorage):
+    """Huey's SQLite storage, creating its folder, file and tables on first use, not on import."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, create_tables=False, **kwargs)
+
+    def _create_connection(self):
+        Path(self.filename).parent.mkdir(parents=True, exist_ok=True)
+        connection = super()._create_connection()
+        for statement in self.ddl:
+            connection.execute(statement)
+        return connection
+
+
+def build_huey(settings: dict) -> Huey:
+    """RedisHuey when REDIS_URL is set, so many web and worker hosts share one queue;
+    otherwise SQLite under instance/, so `make run` needs no server."""
+    if settings["REDIS_URL"]:
+        return RedisHuey(settings["HUEY_NAME"], url=settings["REDIS_URL"], results=False)
+    return Huey(
+        settings["HUEY_NAME"],
+        results=False,
+        storage_class=LazySqliteStorage,
+        filename=settings["HUEY_SQLITE_PATH"],
+    )
+
+
+huey = build_huey(queue_settings_from_environment(default_instance_path()))
+
+
+class _TaskApp:
+    """The Flask app tasks run in: one per worker process, created when first needed."""
+
+    def __init__(self):
+        self._app: Flask | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Flask:
+        with self._lock:
+            if self._app is None:
+                self._app = create_app()
+            return self._app
+
+    def use(self, app: Flask | None) -> None:
+        """Run tasks in `app` from now on (tests); None goes back to creating one."""
+        with self._lock:
+            self._app = app
+
+
+task_app = _TaskApp()
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@huey.task()
+def send_outbox_message(message_id: int) -> None:
+    """Send one message; queued after the commit that wrote it."""
+    with task_app.get().app_context():
+        delivery.deliver(message_id, now=_now())
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep_outbox() -> None:
+    """Send whatever is due: retries, messages whose enqueue was lost, abandoned claims."""
+    with task_app.get().app_context():
+        outcomes = delivery.sweep(now=_now())
+    done = {outcome.value: count for outcome, count in outcomes.items() if count}
+    if done:
+        log.info("outbox sweep: %s", done)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def send_due_reminders() -> None:
+    """Owe the reminders that have come due; the after-commit hook queues their sending."""
+    with task_app.get().app_context():
+        reminders.send_due_reminders(now=_now())
+
+
+@huey.periodic_task(crontab(minute="*"))
+def expire_stale_holds() -> None:
+    with task_app.get().app_context():
+        holds.expire_stale_holds(now=_now())

@@ -1,0 +1,102 @@
+"""Bookings to render emails from: a note and a service name no email may show by default."""
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from practice.accounts.models import Practitioner
+from practice.booking.models import Booking, BookingStatus
+from practice.catalog.models import LocationKind
+from practice.extensions import db
+from practice.notifications import service
+from practice.notifications.models import MessageKind, OutboxMessage
+from tests.factories import make_practitioner, make_service
+
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+#: Tue 3 March 2026, 10:00 in London (GMT), 05:00 in Toronto.
+STARTS_AT = datetime(2026, 3, 3, 10, 0, tzinfo=timezone.utc)
+SERVICE_NAME = "Pregnancy-loss recovery massage"
+#: The kind of thing a client writes in their note; it must never leave Tend by email.
+CLIENT_NOTE = "PRIVATE-NOTE: lost our daughter at 22 weeks, please don't mention the nursery"
+PRACTICE_NAME = "Stillwater Practice"
+PRACTITIONER_MESSAGE = "I'm so sorry to move this.\nTake care, Rowan"
+
+
+def make_stillwater(**overrides) -> Practitioner:
+    values = dict(practice_name=PRACTICE_NAME, contact_email="hello@stillwater.example", timezone="Europe/London")
+    values.update(overrides)
+    return make_practitioner(**values)
+
+
+def make_booked(practitioner: Practitioner | None = None, *, service=None, starts_at: datetime = STARTS_AT, **overrides) -> Booking:
+    """A confirmed one-hour booking with a private note, committed."""
+    practitioner = practitioner or make_stillwater()
+    service = service or make_service(
+        practitioner, name=SERVICE_NAME, location_kind=LocationKind.in_person, location_detail="14 Alder Lane, Bristol"
+    )
+    ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+    values = dict(
+        practitioner_id=practitioner.id,
+        service_id=service.id,
+        status=BookingStatus.confirmed,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        blocked_start=starts_at,
+        blocked_end=ends_at,
+        client_name="Hannah Brooks",
+        preferred_name="Hannah",
+        pronouns="she/her",
+        client_email="hannah@example.org",
+        client_phone="07700 900123",
+        client_note=CLIENT_NOTE,
+        client_timezone="Europe/London",
+    )
+    values.update(overrides)
+    booking = Booking(**values)
+    db.session.add(booking)
+    db.session.commit()
+    return booking
+
+
+def move(booking: Booking, by: timedelta) -> datetime:
+    """Move the booking as a reschedule would, raising its SEQUENCE; return the previous start."""
+    previous_start = booking.starts_at
+    booking.starts_at += by
+    booking.ends_at += by
+    booking.blocked_start += by
+    booking.blocked_end += by
+    booking.sequence += 1
+    return previous_start
+
+
+@dataclass(frozen=True)
+class Sent:
+    kind: MessageKind
+    recipient: str
+    subject: str
+    text: str
+    html: str
+    ics: str | None
+
+    @property
+    def everything(self) -> str:
+        return "\n".join([self.subject, self.text, self.html, self.ics or ""])
+
+
+def snapshot() -> dict[MessageKind, Sent]:
+    rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+    return {row.kind: Sent(row.kind, row.recipient, row.subject, row.body_text, row.body_html, row.ics) for row in rows}
+
+
+def owe_every_kind(booking, *, by: str = "practitioner", message: str = PRACTITIONER_MESSAGE) -> dict[MessageKind, Sent]:
+    """One message of every kind for `booking`, as its life would produce them."""
+    service.owe_booking_confirmed(booking, now=NOW)
+    previous_start = move(booking, timedelta(days=1))
+    service.owe_booking_rescheduled(booking, previous_start=previous_start, now=NOW, by=by, message=message)
+    service.owe_reminder(booking, now=NOW)
+    sent = snapshot()
+    # Cancelling withdraws the reminder still waiting to go: keep what it said first.
+    booking.sequence += 1
+    service.owe_booking_cancelled(booking, now=NOW, by=by, message=message)
+    service.owe_password_reset(booking.practitioner, reset_url="http://localhost/reset/a-token", now=NOW)
+    return sent | snapshot()

@@ -1,0 +1,184 @@
+"""Delivery from the outbox: claims, file delivery, retries with backoff, giving up."""
+import smtplib
+from datetime import timedelta
+from email import message_from_bytes, policy
+
+import pytest
+from sqlalchemy import select
+
+from practice.extensions import db
+from practice.notifications import delivery
+from practice.notifications.delivery import LEASE, MAX_ATTEMPTS, Outcome
+from practice.notifications.models import OutboxMessage, OutboxStatus
+from tests.factories import make_practitioner
+from tests.notifications.support import FROZEN_NOW, ICS, SENDER, free_port, new_outbox_message
+
+NOW = FROZEN_NOW
+
+
+def owe_message(app, **overrides) -> int:
+    """An outbox row written directly, due at NOW; return its id."""
+    with app.app_context():
+        practitioner = make_practitioner(practice_name="Stillwater Practice", contact_email="hello@stillwater.test")
+        message = new_outbox_message(practitioner.id, **overrides)
+        db.session.add(message)
+        db.session.commit()
+        return message.id
+
+
+def outbox_row(app, message_id: int) -> OutboxMessage:
+    with app.app_context():
+        message = db.session.get(OutboxMessage, message_id)
+        db.session.expunge(message)
+        return message
+
+
+@pytest.fixture
+def refused_app(make_app, tmp_path):
+    """An app whose SMTP server is a closed port: every send fails to connect."""
+    return make_app(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_USE_TLS=False,
+        MAIL_DEFAULT_SENDER=SENDER, MAIL_FILE_DIR=str(tmp_path / "mail"),
+    )
+
+
+def test_a_claimed_message_cannot_be_claimed_again(app):
+    message_id = owe_message(app)
+    with app.app_context():
+        first = delivery.claim(message_id, now=NOW)
+        second = delivery.claim(message_id, now=NOW)
+    assert first is not None and first.attempts == 1
+    assert second is None
+    assert outbox_row(app, message_id).status is OutboxStatus.sending
+
+
+def test_a_message_not_yet_due_is_not_claimed(app):
+    message_id = owe_message(app, next_attempt_at=NOW + timedelta(minutes=1))
+    with app.app_context():
+        assert delivery.claim(message_id, now=NOW) is None
+
+
+def test_a_claim_older_than_the_lease_is_taken_over(app):
+    message_id = owe_message(app, status=OutboxStatus.sending, attempts=1, claimed_at=NOW - LEASE - timedelta(seconds=1))
+    with app.app_context():
+        assert delivery.claim(message_id, now=NOW - timedelta(seconds=2)) is None
+        claimed = delivery.claim(message_id, now=NOW)
+    assert claimed is not None and claimed.attempts == 2
+
+
+def test_sent_and_failed_messages_are_never_claimed(app):
+    sent = owe_message(app, status=OutboxStatus.sent)
+    failed = owe_message(app, status=OutboxStatus.failed)
+    with app.app_context():
+        assert delivery.claim(sent, now=NOW) is None
+        assert delivery.claim(failed, now=NOW) is None
+
+
+def test_without_a_mail_server_the_message_is_written_to_a_file_and_marked_sent(app):
+    message_id = owe_message(app)
+    with app.app_context():
+        assert delivery.deliver(message_id, now=NOW) is Outcome.sent
+        path = delivery.mail_file_path(message_id)
+    email = message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert email["To"] == "client@example.org"
+    assert email["From"].addresses[0].display_name == "Stillwater Practice"
+    assert email["From"].addresses[0].addr_spec == SENDER
+    assert email.get_body(("plain",)).get_content().strip() == "See you soon."
+    assert email.get_body(("html",)).get_content().strip() == "<p>See you soon.</p>"
+    row = outbox_row(app, message_id)
+    assert (row.status, row.sent_at, row.attempts) == (OutboxStatus.sent, NOW, 1)
+
+
+def test_a_failed_send_records_the_error_type_and_retries_a_minute_later(refused_app):
+    message_id = owe_message(refused_app)
+    with refused_app.app_context():
+        assert delivery.deliver(message_id, now=NOW) is Outcome.retrying
+    row = outbox_row(refused_app, message_id)
+    assert row.status is OutboxStatus.pending
+    assert row.attempts == 1
+    assert row.next_attempt_at == NOW + timedelta(minutes=1)
+    assert row.last_error == "ConnectionRefusedError"
+
+
+@pytest.mark.parametrize(
+    "attempts, delay",
+    [(1, 1), (2, 2), (3, 4), (4, 8), (5, 16), (6, 32), (7, 60), (20, 60)],
+)
+def test_retries_back_off_exponentially_up_to_an_hour(attempts, delay):
+    assert delivery.retry_delay(attempts) == timedelta(minutes=delay)
+
+
+def test_a_message_is_failed_after_its_last_attempt(refused_app):
+    message_id = owe_message(refused_app)
+    now = NOW
+    outcomes = []
+    with refused_app.app_context():
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            outcomes.append(delivery.deliver(message_id, now=now))
+            now += delivery.retry_delay(attempt)
+        assert delivery.deliver(message_id, now=now + timedelta(days=1)) is Outcome.not_claimed
+    assert outcomes == [Outcome.retrying] * (MAX_ATTEMPTS - 1) + [Outcome.failed]
+    row = outbox_row(refused_app, message_id)
+    assert (row.status, row.attempts, row.last_error) == (OutboxStatus.failed, MAX_ATTEMPTS, "ConnectionRefusedError")
+
+
+def test_a_retry_waits_for_its_time(refused_app):
+    message_id = owe_message(refused_app)
+    with refused_app.app_context():
+        delivery.deliver(message_id, now=NOW)
+        assert delivery.deliver(message_id, now=NOW + timedelta(seconds=59)) is Outcome.not_claimed
+        assert delivery.deliver(message_id, now=NOW + timedelta(minutes=1)) is Outcome.retrying
+    assert outbox_row(refused_app, message_id).attempts == 2
+
+
+def test_a_message_abandoned_on_its_last_attempt_is_failed_by_the_sweep(app):
+    message_id = owe_message(
+        app, status=OutboxStatus.sending, attempts=MAX_ATTEMPTS, claimed_at=NOW - LEASE - timedelta(minutes=1)
+    )
+    with app.app_context():
+        delivery.sweep(now=NOW)
+    assert outbox_row(app, message_id).status is OutboxStatus.failed
+
+
+def test_the_sweep_sends_what_is_due_and_leaves_the_rest(app):
+    due = owe_message(app)
+    later = owe_message(app, next_attempt_at=NOW + timedelta(minutes=5))
+    abandoned = owe_message(app, status=OutboxStatus.sending, attempts=1, claimed_at=NOW - timedelta(hours=1))
+    with app.app_context():
+        outcomes = delivery.sweep(now=NOW)
+    assert outcomes[Outcome.sent] == 2
+    assert outbox_row(app, due).status is OutboxStatus.sent
+    assert outbox_row(app, abandoned).status is OutboxStatus.sent
+    assert outbox_row(app, later).status is OutboxStatus.pending
+
+
+def test_the_error_recorded_carries_the_smtp_code_but_never_the_address():
+    refused = smtplib.SMTPRecipientsRefused({"grieving.client@example.org": (550, b"5.1.1 <grieving.client@example.org> unknown")})
+    busy = smtplib.SMTPDataError(451, b"try later, grieving.client@example.org")
+    assert delivery.describe_failure(refused) == "SMTPRecipientsRefused 550"
+    assert delivery.describe_failure(busy) == "SMTPDataError 451"
+
+
+def test_only_a_refused_recipient_is_given_up_at_once():
+    assert delivery.is_permanent(smtplib.SMTPRecipientsRefused({"a@example.org": (550, b"no")}))
+    assert not delivery.is_permanent(smtplib.SMTPRecipientsRefused({"a@example.org": (450, b"later")}))
+    assert not delivery.is_permanent(smtplib.SMTPAuthenticationError(535, b"bad login"))
+    assert not delivery.is_permanent(ConnectionRefusedError())
+
+
+@pytest.mark.parametrize("method", ["REQUEST", "CANCEL"])
+def test_the_calendar_part_says_its_method(method):
+    ics = ICS.replace("METHOD:REQUEST", f"METHOD:{method}")
+    assert delivery.calendar_content_type(ics) == f"text/calendar; method={method}; charset=utf-8"
+
+
+def test_a_practice_name_with_punctuation_stays_the_display_name(app):
+    message_id = owe_message(app)
+    with app.app_context():
+        practitioner = db.session.scalar(select(OutboxMessage).where(OutboxMessage.id == message_id)).practitioner
+        practitioner.practice_name = "Zoë's Rest, Bristol"
+        db.session.commit()
+        delivery.deliver(message_id, now=NOW)
+        email = message_from_bytes(delivery.mail_file_path(message_id).read_bytes(), policy=policy.default)
+    assert email["From"].addresses[0].display_name == "Zoë's Rest, Bristol"
+    assert email["Reply-To"].addresses[0].addr_spec == "hello@stillwater.test"

@@ -1,0 +1,221 @@
+"""Mail through a real SMTP server (aiosmtpd in this process), parsed as a mail client would."""
+import re
+import threading
+from collections import Counter
+from datetime import datetime, time, timedelta, timezone
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import select
+
+from practice import worker
+from practice.booking import service as booking_service
+from practice.extensions import db
+from practice.notifications import delivery
+from practice.notifications.delivery import Outcome
+from practice.notifications.models import OutboxMessage, OutboxStatus
+from practice.timeformats import instant_for_url
+from tests.notifications.support import (
+    FROZEN_NOW, SENDER, ZONE, at, book_at, offer, run_queued_tasks,
+)
+
+NOW = FROZEN_NOW
+LATER = NOW + timedelta(minutes=1)
+MANAGE_LINK = re.compile(r"https?://\S+/manage/\S+")
+
+
+def outbox(app, **filters) -> list[OutboxMessage]:
+    with app.app_context():
+        messages = db.session.scalars(select(OutboxMessage).filter_by(**filters).order_by(OutboxMessage.id)).all()
+        db.session.expunge_all()
+        return messages
+
+
+def deliver_all(app, now: datetime) -> dict[Outcome, int]:
+    with app.app_context():
+        return delivery.sweep(now=now)
+
+
+def to(server, address: str):
+    return [received.message for received in server.received if received.rcpt_tos == [address]]
+
+
+def ics_of(email) -> Calendar:
+    (attachment,) = list(email.iter_attachments())
+    return Calendar.from_ical(attachment.get_content())
+
+
+def test_a_confirmation_arrives_with_plain_text_html_and_the_invitation(mail_app, smtp_server):
+    offered = offer(mail_app)
+    book_at(mail_app, offered, at(1, 10))
+
+    assert deliver_all(mail_app, LATER)[Outcome.sent] == 2
+
+    (email,) = to(smtp_server, "client1@example.org")
+    assert email.get_body(("plain",)).get_content().strip()
+    assert "<html" in email.get_body(("html",)).get_content().lower()
+    (attachment,) = list(email.iter_attachments())
+    assert attachment.get_filename() == "invite.ics"
+    assert attachment.get_content_type() == "text/calendar"
+    assert attachment.get_param("method") == "REQUEST"
+    assert attachment.get_content_charset() == "utf-8"
+    assert email["From"].addresses[0].display_name == "Stillwater Practice"
+    assert email["From"].addresses[0].addr_spec == SENDER
+    assert email["Reply-To"].addresses[0].addr_spec == "hello@stillwater.test"
+    assert smtp_server.received[0].mail_from == SENDER
+
+
+def test_the_practitioner_is_told_of_the_new_booking(mail_app, smtp_server):
+    offered = offer(mail_app)
+    book_at(mail_app, offered, at(1, 10))
+    deliver_all(mail_app, LATER)
+    (notice,) = to(smtp_server, offered.email)
+    assert notice.get_body(("plain",)).get_content().strip()
+    assert notice["Reply-To"] is None
+
+
+def test_the_invitation_starts_when_the_booking_does_in_utc(mail_app, smtp_server):
+    offered = offer(mail_app)
+    start = at(1, 10)
+    book_at(mail_app, offered, start)
+    deliver_all(mail_app, LATER)
+    (email,) = to(smtp_server, "client1@example.org")
+    (event,) = ics_of(email).walk("VEVENT")
+    assert event.decoded("DTSTART").astimezone(timezone.utc) == start
+
+
+def test_the_manage_link_in_the_email_opens_that_booking(mail_app, smtp_server):
+    offered = offer(mail_app)
+    booking_id = book_at(mail_app, offered, at(1, 10))
+    deliver_all(mail_app, LATER)
+    (email,) = to(smtp_server, "client1@example.org")
+    link = MANAGE_LINK.search(email.get_body(("plain",)).get_content()).group(0)
+    with mail_app.app_context():
+        token = urlsplit(link).path.rsplit("/", 1)[1]
+        found = booking_service.booking_for_manage_token(token, mail_app.config["SECRET_KEY"])
+        assert found is not None and found.id == booking_id
+    assert mail_app.test_client().get(urlsplit(link).path).status_code == 200
+
+
+def test_a_cancellation_carries_a_cancelling_invitation(mail_app, smtp_server):
+    offered = offer(mail_app)
+    booking_id = book_at(mail_app, offered, at(2, 10))
+    with mail_app.app_context():
+        booking_service.cancel_booking(booking_id, by="practitioner", now=NOW)
+    deliver_all(mail_app, LATER)
+    cancelled = [m for m in to(smtp_server, "client1@example.org") if ics_of(m).get("METHOD") == "CANCEL"]
+    (attachment,) = list(cancelled[0].iter_attachments())
+    assert attachment.get_param("method") == "CANCEL"
+
+
+def test_a_refused_recipient_is_failed_at_once_without_the_address_in_the_error(mail_app, smtp_server):
+    smtp_server.handler.refuse.add("client1@example.org")
+    offered = offer(mail_app)
+    book_at(mail_app, offered, at(1, 10))
+
+    outcomes = deliver_all(mail_app, LATER)
+
+    assert (outcomes[Outcome.failed], outcomes[Outcome.sent]) == (1, 1)
+    (failed,) = outbox(mail_app, status=OutboxStatus.failed)
+    assert failed.last_error == "SMTPRecipientsRefused 550"
+
+
+def test_with_sending_suppressed_mail_is_written_to_a_file_instead(make_app, smtp_server, tmp_path):
+    app = make_app(**smtp_server.config(), MAIL_SUPPRESS_SEND=True, MAIL_FILE_DIR=str(tmp_path / "mail"))
+    offered = offer(app)
+    book_at(app, offered, at(1, 10))
+    assert deliver_all(app, LATER)[Outcome.sent] == 2
+    assert smtp_server.received == []
+    assert len(list((tmp_path / "mail").glob("*.eml"))) == 2
+
+
+def next_monday_at_ten() -> datetime:
+    today = datetime.now(ZoneInfo(ZONE)).date()
+    monday = today + timedelta(days=7 + (-today.weekday()) % 7)
+    return datetime.combine(monday, time(10), tzinfo=ZoneInfo(ZONE)).astimezone(timezone.utc)
+
+
+def post_booking(app, offered, start: datetime):
+    fields = {
+        "name": "Client 1", "email": "client1@example.org", "phone": "", "preferred_name": "",
+        "pronouns": "", "note": "", "start": instant_for_url(start), "timezone": ZONE,
+    }
+    return app.test_client().post(f"/book/{offered.slug}/{offered.service_id}/confirm", data=fields)
+
+
+def test_booking_while_the_mail_server_is_down_succeeds_and_the_email_arrives_once_it_is_back(mail_app, smtp_server):
+    offered = offer(mail_app)
+    smtp_server.stop()
+
+    response = post_booking(mail_app, offered, next_monday_at_ten())
+    now = datetime.now(timezone.utc)
+    while_down = deliver_all(mail_app, now)
+
+    smtp_server.start()
+    back_up = deliver_all(mail_app, now + timedelta(minutes=1))
+    afterwards = deliver_all(mail_app, now + timedelta(hours=2))
+
+    assert response.status_code == 303
+    assert while_down[Outcome.retrying] == 2
+    assert back_up[Outcome.sent] == 2
+    assert afterwards[Outcome.sent] == 0
+    assert len(to(smtp_server, "client1@example.org")) == 1
+    assert len(to(smtp_server, offered.email)) == 1
+    assert {m.attempts for m in outbox(mail_app)} == {2}
+
+
+def test_the_booking_request_returns_before_any_mail_is_sent(make_app, smtp_server, private_queue, tmp_path):
+    app = make_app(**smtp_server.config(), MAIL_FILE_DIR=str(tmp_path / "mail"), OUTBOX_ENQUEUE=True)
+    offered = offer(app)
+
+    response = post_booking(app, offered, next_monday_at_ten())
+
+    assert response.status_code == 303
+    assert smtp_server.received == []
+    assert private_queue.pending_count() == 2
+    worker.task_app.use(app)
+    assert run_queued_tasks(private_queue) == 2
+    assert len(smtp_server.received) == 2
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def racing_app(make_app, smtp_server, tmp_path, request):
+    return make_app(request.param, **smtp_server.config(), MAIL_FILE_DIR=str(tmp_path / "mail"))
+
+
+def test_two_workers_racing_over_the_outbox_deliver_each_message_once(racing_app, smtp_server):
+    offered = offer(racing_app)
+    for n in range(6):
+        book_at(racing_app, offered, at(1 + n, 10), n=n)
+    message_ids = [m.id for m in outbox(racing_app)]
+    start_together = threading.Barrier(2)
+    errors = []
+
+    def work(deliver_each) -> None:
+        try:
+            with racing_app.app_context():
+                start_together.wait(timeout=10)
+                deliver_each()
+        except Exception as error:  # surfaced by the assertion below
+            errors.append(error)
+
+    def sweeper():
+        delivery.sweep(now=LATER)
+
+    def task_runner():
+        for message_id in message_ids:
+            delivery.deliver(message_id, now=LATER)
+
+    threads = [threading.Thread(target=work, args=(job,)) for job in (sweeper, task_runner)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    message_id_headers = Counter(received.message["Message-ID"] for received in smtp_server.received)
+    assert len(message_id_headers) == len(message_ids) == 12
+    assert set(message_id_headers.values()) == {1}
+    assert {(m.status, m.attempts) for m in outbox(racing_app)} == {(OutboxStatus.sent, 1)}

@@ -1,0 +1,64 @@
+"""The demo practice: its remembrance circle meets only on the first Thursday evening of the month."""
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from practice.catalog.models import Service
+from practice.demo import CIRCLE_EVENING, first_thursdays, seed_demo
+from practice.extensions import db
+from practice.scheduling import service as scheduling
+from practice.scheduling.models import DateOverride
+
+LONDON = ZoneInfo("Europe/London")
+NOW = datetime(2027, 2, 20, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        # April 2027 starts on a Thursday.
+        (datetime(2027, 2, 20, 12, tzinfo=timezone.utc), [date(2027, 3, 4), date(2027, 4, 1), date(2027, 5, 6)]),
+        # This month's circle is still to come that evening (19:00 GMT is 19:00 UTC).
+        (datetime(2027, 3, 4, 18, 59, tzinfo=timezone.utc), [date(2027, 3, 4), date(2027, 4, 1), date(2027, 5, 6)]),
+        (datetime(2027, 3, 4, 19, 0, tzinfo=timezone.utc), [date(2027, 4, 1), date(2027, 5, 6), date(2027, 6, 3)]),
+        # Across the new year.
+        (datetime(2026, 12, 10, tzinfo=timezone.utc), [date(2027, 1, 7), date(2027, 2, 4), date(2027, 3, 4)]),
+    ],
+)
+def test_first_thursdays_are_the_next_circle_evenings_still_ahead(now, expected):
+    assert first_thursdays(now, 3, CIRCLE_EVENING[0]) == expected
+
+
+@pytest.fixture
+def seeded(app):
+    with app.app_context():
+        seed_demo(NOW)
+        yield db.session.scalar(select(Service).where(Service.name == "Monthly remembrance circle"))
+
+
+def test_the_demo_circle_keeps_its_own_hours_on_three_first_thursdays(seeded):
+    rows = db.session.scalars(select(DateOverride).where(DateOverride.service_id == seeded.id).order_by(DateOverride.day)).all()
+
+    assert seeded.own_hours
+    assert [(r.day, r.start_time, r.end_time) for r in rows] == [
+        (day, time(19), time(20, 30)) for day in (date(2027, 3, 4), date(2027, 4, 1), date(2027, 5, 6))
+    ]
+
+
+def test_the_demo_circle_is_bookable_only_on_those_evenings(seeded):
+    offered = scheduling.open_slots(seeded, NOW, NOW + timedelta(days=60), NOW)
+
+    # The practice takes bookings 60 days ahead, so May's evening is not open yet.
+    assert [slot.start.astimezone(LONDON) for slot in offered] == [
+        datetime(2027, 3, 4, 19, tzinfo=LONDON), datetime(2027, 4, 1, 19, tzinfo=LONDON),
+    ]
+    assert offered[0].remaining == 12
+
+
+def test_seeding_the_demo_again_adds_nothing(seeded):
+    counts = db.session.scalar(select(func.count(DateOverride.id)))
+
+    assert seed_demo(NOW + timedelta(days=40)) is False
+    assert db.session.scalar(select(func.count(DateOverride.id))) == counts == 3
