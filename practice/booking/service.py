@@ -303,12 +303,14 @@ def times_page(
     With `moving`, the booking being rescheduled does not block any time, and its own start is left out.
     """
     today = local_day(now, zone)
-    if first is None or not today <= first <= today + FURTHEST_PAGE:
-        first = today
-    window_start, window_end = days_window(first, DAYS_SHOWN, zone)
-    free = scheduling.open_slots(
-        service, window_start, window_end, now, ignore_booking_id=moving.id if moving else None
-    )
+    chosen_page = first is not None and today <= first <= today + FURTHEST_PAGE
+    first = first if chosen_page else today
+    ignored = moving.id if moving else None
+    free = _free_times(service, first, zone, now, ignored)
+    if not free and not chosen_page:
+        # Nothing in the first two weeks (a monthly circle, say): open where the times begin.
+        first = _first_free_day(service, first, zone, now, ignored) or first
+        free = _free_times(service, first, zone, now, ignored)
     if moving is not None:
         free = [slot for slot in free if slot.start != moving.starts_at]
     days = {day: list(group) for day, group in groupby(free, key=lambda slot: local_day(slot.start, zone))}
@@ -319,6 +321,21 @@ def times_page(
         later=first + timedelta(days=DAYS_SHOWN),
         earlier=max(today, first - timedelta(days=DAYS_SHOWN)) if first > today else None,
     )
+
+
+def _free_times(service: Service, first: date, zone: str, now: datetime, ignored: int | None) -> list[Slot]:
+    window_start, window_end = days_window(first, DAYS_SHOWN, zone)
+    return scheduling.open_slots(service, window_start, window_end, now, ignore_booking_id=ignored)
+
+
+def _first_free_day(service: Service, after: date, zone: str, now: datetime, ignored: int | None) -> date | None:
+    """The first local day with a free time beyond the first page, within the advance window."""
+    start = days_window(after, DAYS_SHOWN, zone)[1]
+    end = now + timedelta(days=service.practitioner.max_advance_days)
+    if start >= end:
+        return None
+    later = scheduling.open_slots(service, start, end, now, ignore_booking_id=ignored)
+    return local_day(later[0].start, zone) if later else None
 
 
 def manage_token(booking: Booking, secret_key: str) -> str:

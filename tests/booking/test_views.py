@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from practice.booking.models import Booking, BookingStatus
 from practice.catalog.models import ServiceStatus
 from practice.extensions import db
+from practice.scheduling.models import DateOverride
 from tests.factories import make_practitioner, make_service, make_weekly_hours
 
 PRACTICE_ZONE = "Europe/London"
@@ -304,3 +305,23 @@ def test_later_dates_link_moves_the_window_two_weeks(client, offer):
     day_links = [href for href, _ in page(response).links if "day=" in href]
     assert f"day={first.isoformat()}" in day_links[0]
     assert page(response).link("Earlier dates")
+
+
+def test_a_service_whose_first_time_is_weeks_away_opens_on_that_day(app, client):
+    first_session = datetime.now(ZoneInfo(PRACTICE_ZONE)).date() + timedelta(days=30)
+    with app.app_context():
+        practitioner = make_practitioner(timezone=PRACTICE_ZONE)
+        circle = make_service(practitioner, name="Remembrance circle", capacity=12, own_hours=True)
+        db.session.add(
+            DateOverride(
+                practitioner_id=practitioner.id, service_id=circle.id, day=first_session,
+                start_time=time(19), end_time=time(20, 30),
+            )
+        )
+        db.session.commit()
+        path = f"/book/{practitioner.slug}/{circle.id}"
+
+    day_links = [href for href, _ in page(client.get(path, query_string={"tz": PRACTICE_ZONE})).links if "day=" in href]
+
+    assert len(day_links) == 1
+    assert f"day={first_session.isoformat()}" in day_links[0]
