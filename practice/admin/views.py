@@ -3,13 +3,14 @@ from datetime import datetime, timedelta, timezone
 from functools import partial
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from practice.admin import service
 from practice.admin.forms import CancelForm, RescheduleForm
 from practice.admin.service import owned_or_404
 from practice.booking import service as booking_service
 from practice.booking.models import Booking
+from practice.security.private_pages import make_private
 from practice.timeformats import (
     instant_for_url,
     is_known_timezone,
@@ -20,26 +21,13 @@ from practice.timeformats import (
     parse_instant,
 )
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp = make_private(Blueprint("admin", __name__, url_prefix="/admin"))
 
 PRACTITIONER = booking_service.PRACTITIONER
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-@bp.before_request
-@login_required
-def require_login():
-    """Every page here belongs to the logged-in practitioner."""
-
-
-@bp.after_request
-def keep_out_of_caches(response):
-    # These pages name clients and quote their notes: no shared or back-button cache may keep them.
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("/")

@@ -14,7 +14,7 @@ from practice.accounts.models import Practitioner
 from practice.booking import links
 from practice.booking.models import ACTIVE_STATUSES, Booking, BookingStatus
 from practice.catalog.models import Service, ServiceStatus
-from practice.extensions import SQLITE_BEGIN_IMMEDIATE, db
+from practice.extensions import begin_write_transaction, db
 from practice.notifications import service as notifications
 from practice.scheduling import service as scheduling
 from practice.scheduling.slots import Interval, Slot, blocked_interval
@@ -402,20 +402,14 @@ def _serialised_change() -> Iterator[None]:
     Whatever the caller read is dropped; the block must call _lock_practitioner() before it
     reads what it will decide on. Anything raised rolls everything back, emails included.
     """
-    _begin_serialised_transaction()
+    # On SQLite this takes the database's write lock before anything is read.
+    begin_write_transaction()
     try:
         yield
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-
-
-def _begin_serialised_transaction() -> None:
-    # Each change owns its transaction: whatever the caller read is dropped, and the new
-    # transaction opens with BEGIN IMMEDIATE on SQLite, which takes the write lock first.
-    db.session.rollback()
-    db.session.connection(execution_options={SQLITE_BEGIN_IMMEDIATE: True})
 
 
 def _locked_booking(booking_id: int) -> Booking:

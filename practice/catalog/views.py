@@ -2,14 +2,15 @@
 from datetime import datetime, timezone
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from practice.admin.service import owned_or_404
 from practice.catalog import service
 from practice.catalog.forms import ServiceForm
 from practice.catalog.models import Service
+from practice.security.private_pages import make_private
 
-bp = Blueprint("catalog", __name__, url_prefix="/admin/services")
+bp = make_private(Blueprint("catalog", __name__, url_prefix="/admin/services"))
 
 DONE = {
     "publish": "{name} is published: clients can book it now.",
@@ -17,12 +18,6 @@ DONE = {
     "archive": "{name} is archived and hidden everywhere. Existing bookings are kept.",
     "restore": "{name} is restored as a draft.",
 }
-
-
-@bp.before_request
-@login_required
-def require_login():
-    """Every page here belongs to the logged-in practitioner."""
 
 
 def _render_list(status: int = 200, message: str | None = None):

@@ -2,29 +2,17 @@
 from datetime import datetime, timezone
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from practice.admin.service import owned_or_404
 from practice.notifications import service
 from practice.notifications.models import OutboxMessage
+from practice.security.private_pages import make_private
 
-bp = Blueprint("notifications", __name__, url_prefix="/admin/emails")
+bp = make_private(Blueprint("notifications", __name__, url_prefix="/admin/emails"))
 
 #: Far beyond any real outbox; keeps a hand-typed ?page= from asking SQLite for an absurd offset.
 LAST_PAGE = 10_000
-
-
-@bp.before_request
-@login_required
-def require_login():
-    """Every page here belongs to the logged-in practitioner."""
-
-
-@bp.after_request
-def keep_out_of_caches(response):
-    # Messages name clients and carry their manage links: no shared or back-button cache may keep them.
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("/")

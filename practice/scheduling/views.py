@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from practice.admin.service import owned_or_404
 from practice.catalog import service as catalog
@@ -18,9 +18,10 @@ from practice.scheduling.forms import (
     WeeklyRangeForm,
 )
 from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours
+from practice.security.private_pages import make_private
 from practice.timeformats import weekday_and_date
 
-bp = Blueprint("scheduling", __name__, url_prefix="/admin/availability")
+bp = make_private(Blueprint("scheduling", __name__, url_prefix="/admin/availability"))
 
 #: Each form on the page has its own prefix, so field names and ids never collide.
 PREFIXES = {
@@ -31,12 +32,6 @@ PREFIXES = {
     "own_form": "own",
     "session_form": "session",
 }
-
-
-@bp.before_request
-@login_required
-def require_login():
-    """Every page here belongs to the logged-in practitioner."""
 
 
 def _now() -> datetime:
