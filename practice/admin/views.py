@@ -9,6 +9,7 @@ from practice.admin import service
 from practice.admin.forms import CancelForm, RescheduleForm
 from practice.admin.service import owned_or_404
 from practice.booking import service as booking_service
+from practice.booking.times import times_page
 from practice.booking.models import Booking
 from practice.security.private_pages import make_private
 from practice.timeformats import (
@@ -147,7 +148,7 @@ def _zone() -> str:
 
 
 def _render_new_times(booking: Booking, zone: str, status: int, message: str | None = None):
-    times = booking_service.times_page(
+    times = times_page(
         booking.service,
         zone=zone,
         first=parse_day(request.values.get("from")),

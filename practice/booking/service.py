@@ -2,8 +2,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from itertools import groupby
+from datetime import datetime, timedelta, timezone
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
@@ -17,8 +16,8 @@ from practice.catalog.models import Service, ServiceStatus
 from practice.extensions import begin_write_transaction, db
 from practice.notifications import service as notifications
 from practice.scheduling import service as scheduling
-from practice.scheduling.slots import Interval, Slot, blocked_interval
-from practice.timeformats import days_window, is_known_timezone, local_day
+from practice.scheduling.slots import Interval, blocked_interval
+from practice.timeformats import is_known_timezone
 
 #: Booking.cancelled_by for a hold that lapsed before it was paid.
 HOLD_EXPIRY = "expiry"
@@ -27,10 +26,6 @@ CLIENT = "client"
 PRACTITIONER = "practitioner"
 #: A practitioner's note to the client when they move or cancel a session.
 MESSAGE_LIMIT = 1000
-#: The day-then-time pages show this many days at once, and page no further ahead than a year.
-DAYS_SHOWN = 14
-FURTHEST_PAGE = timedelta(days=366)
-
 FIELD_LIMITS = {
     "name": 120,
     "email": 254,
@@ -90,18 +85,6 @@ class ChangePolicy:
     def practitioner_allowed(self) -> bool:
         """Whether the practitioner may: they are not held to their own window."""
         return self.state in ("open", "window")
-
-
-@dataclass(frozen=True)
-class TimesPage:
-    """Two weeks of a service's free times, grouped by local day, for the day-then-time pages."""
-
-    first: date
-    days: dict[date, list[Slot]]
-    #: The day whose times are listed: the one asked for, if it has any free.
-    day: date | None
-    later: date
-    earlier: date | None
 
 
 @dataclass(frozen=True)
@@ -287,55 +270,6 @@ def checked_message(message: str | None) -> str:
             {"message": f"Please keep the message under {MESSAGE_LIMIT} characters."},
         )
     return text
-
-
-def times_page(
-    service: Service,
-    *,
-    zone: str,
-    first: date | None,
-    day: date | None,
-    now: datetime,
-    moving: Booking | None = None,
-) -> TimesPage:
-    """The free times of `service` for DAYS_SHOWN local days from `first` (today if unset or out of range).
-
-    With `moving`, the booking being rescheduled does not block any time, and its own start is left out.
-    """
-    today = local_day(now, zone)
-    chosen_page = first is not None and today <= first <= today + FURTHEST_PAGE
-    first = first if chosen_page else today
-    ignored = moving.id if moving else None
-    free = _free_times(service, first, zone, now, ignored)
-    if not free and not chosen_page:
-        # Nothing in the first two weeks (a monthly circle, say): open where the times begin.
-        first = _first_free_day(service, first, zone, now, ignored) or first
-        free = _free_times(service, first, zone, now, ignored)
-    if moving is not None:
-        free = [slot for slot in free if slot.start != moving.starts_at]
-    days = {day: list(group) for day, group in groupby(free, key=lambda slot: local_day(slot.start, zone))}
-    return TimesPage(
-        first=first,
-        days=days,
-        day=day if day in days else None,
-        later=first + timedelta(days=DAYS_SHOWN),
-        earlier=max(today, first - timedelta(days=DAYS_SHOWN)) if first > today else None,
-    )
-
-
-def _free_times(service: Service, first: date, zone: str, now: datetime, ignored: int | None) -> list[Slot]:
-    window_start, window_end = days_window(first, DAYS_SHOWN, zone)
-    return scheduling.open_slots(service, window_start, window_end, now, ignore_booking_id=ignored)
-
-
-def _first_free_day(service: Service, after: date, zone: str, now: datetime, ignored: int | None) -> date | None:
-    """The first local day with a free time beyond the first page, within the advance window."""
-    start = days_window(after, DAYS_SHOWN, zone)[1]
-    end = now + timedelta(days=service.practitioner.max_advance_days)
-    if start >= end:
-        return None
-    later = scheduling.open_slots(service, start, end, now, ignore_booking_id=ignored)
-    return local_day(later[0].start, zone) if later else None
 
 
 def manage_token(booking: Booking, secret_key: str) -> str:

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 
 from practice.booking import service
 from practice.booking.forms import ClientDetailsForm, RescheduleForm
+from practice.booking.times import times_page
 from practice.extensions import limiter
 from practice.scheduling import service as scheduling
 from practice.timeformats import (
@@ -90,7 +91,7 @@ def _render_times(chosen, zone: str, status: int, message: str | None = None):
 
 
 def _times_page(chosen, zone: str, moving=None):
-    return service.times_page(
+    return times_page(
         chosen,
         zone=zone,
         first=parse_day(request.values.get("from")),
