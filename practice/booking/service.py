@@ -134,14 +134,24 @@ def book(*, service_id: int, start: datetime, client: ClientDetails, now: dateti
     with _serialised_change():
         service = _bookable_service(service_id)
         _lock_practitioner(service.practitioner_id)
-        if scheduling.seats_left(service, start, now) < 1:
-            raise _why_unavailable(service, start, now)
+        check_still_free(service, start, now)
         booking = _new_booking(service, start, client, now)
         _release_expired_holds(booking.practitioner_id, _blocked(booking), now)
         db.session.add(booking)
         _flush_or_taken()
         notifications.owe_booking_confirmed(booking, now=now)
     return booking
+
+
+def check_still_free(service: Service, start: datetime, now: datetime) -> None:
+    """Raise what book() would raise for `start` right now — taken, or never offered — or nothing.
+
+    book() calls it again under its lock; the details page calls it so that a client is not
+    asked for their details for a time they cannot have.
+    """
+    start = _future_start(start, now)
+    if scheduling.seats_left(service, start, now) < 1:
+        raise _why_unavailable(service, start, now)
 
 
 def reschedule(

@@ -9,7 +9,6 @@ from practice.booking import service
 from practice.booking.forms import ClientDetailsForm, RescheduleForm
 from practice.booking.times import times_page
 from practice.extensions import limiter
-from practice.scheduling import service as scheduling
 from practice.timeformats import (
     instant_for_url,
     is_known_timezone,
@@ -116,10 +115,12 @@ def details(slug: str, service_id: int):
         return _render_times(chosen, zone, 400, "Please choose a time from the list.")
     if request.method == "GET":
         form.start.data, form.timezone.data = instant_for_url(start), zone
-        if scheduling.seats_left(chosen, start, _now()) < 1:
-            if not scheduling.is_offered_when_free(chosen, start, _now()):
-                return _render_times(chosen, zone, 422, "That time isn't offered — please choose one of the times shown.")
+        try:
+            service.check_still_free(chosen, start, _now())
+        except service.SlotTaken:
             return _render_times(chosen, zone, 409, "That time is no longer free — please choose another time.")
+        except service.BookingError as refused:
+            return _render_times(chosen, zone, 422, refused.message)
         return render_template("booking/details.html", service=chosen, form=form, start=start, zone=zone)
     try:
         client = service.client_details_from(form.data)
