@@ -22,7 +22,12 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-migrate: install
+# A random key of this install's own, made once; SECRET_KEY in the environment wins over it.
+instance/secret_key: | $(BIN)/python
+	mkdir -p instance
+	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(48))" > $@
+
+migrate: install instance/secret_key
 	$(BIN)/flask db upgrade
 
 seed: migrate

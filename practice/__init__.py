@@ -2,12 +2,13 @@
 import logging
 import os
 
-from flask import Flask
+from flask import Flask, request
 
 from practice.config import default_instance_path, settings_from_environment
 from practice import models  # noqa: F401  (registers every table with the metadata)
 from practice import money, timeformats
-from practice.extensions import csrf, db, limiter, login_manager, mail, migrate
+from practice.extensions import begin_write_transaction, csrf, db, limiter, login_manager, mail, migrate
+from practice.security import redact_tokens
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -23,8 +24,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(settings_from_environment(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
+    # A known key would let anyone forge a practitioner's session cookie: there is no default.
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("Set SECRET_KEY, or run `make run`, which keeps one in instance/secret_key.")
 
     db.init_app(app)
+    app.before_request(_open_write_transaction_for_changes)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -36,7 +41,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_cli(app)
     _register_outbox_enqueue(app)
     logging.getLogger("practice").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    # The dev server's access log would otherwise write every manage and reset link in full.
+    redact_tokens.install(logging.getLogger("werkzeug"))
     return app
+
+
+def _open_write_transaction_for_changes() -> None:
+    # A request that changes something takes SQLite's write lock before it reads anything.
+    # Otherwise a write committed meanwhile (by the worker, say) leaves its read snapshot
+    # stale, and SQLite fails the later write at once with "database is locked".
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        begin_write_transaction()
 
 
 def _register_blueprints(app: Flask) -> None:

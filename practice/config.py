@@ -38,18 +38,26 @@ def mail_settings_from_environment(instance_path: str) -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "bookings@localhost"),
-        # Flask-Mail would otherwise stay silent whenever TESTING is on, and the tests
-        # talk to a real SMTP server.
+        # On: write messages to MAIL_FILE_DIR even when a MAIL_SERVER is set. Stated
+        # explicitly because Flask-Mail would otherwise read TESTING as "suppress".
         "MAIL_SUPPRESS_SEND": _flag("MAIL_SUPPRESS_SEND", "0"),
         "MAIL_TIMEOUT_SECONDS": float(os.environ.get("MAIL_TIMEOUT_SECONDS", "30")),
         "MAIL_FILE_DIR": os.environ.get("MAIL_FILE_DIR") or str(Path(instance_path) / "mail"),
     }
 
 
+def _stored_secret_key(instance_path: str) -> str | None:
+    """The key `make run` keeps in instance/secret_key, when SECRET_KEY is not set."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        return None
+    return path.read_text().strip() or None
+
+
 def settings_from_environment(instance_path: str) -> dict:
     """Return the Flask config for this process; every knob is an environment variable."""
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-secret-change-me"),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or _stored_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or _instance_sqlite_url(instance_path),
         # Query parameters carry names, emails and notes: keep them out of logs and errors.
         "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},
@@ -60,7 +68,7 @@ def settings_from_environment(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "BOOKING_RATE_LIMIT": os.environ.get("BOOKING_RATE_LIMIT", "30 per minute"),
-        # Links in emails the worker renders outside any request (reminders) start with this.
+        # Every link in an email starts with this, never with a request's Host header.
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -134,7 +134,11 @@ def first_thursdays(now: datetime, count: int, starting: time) -> list[date]:
 
 
 def _book_a_few(now: datetime) -> None:
-    services = db.session.scalars(select(Service).where(Service.capacity == 1).order_by(Service.id)).all()
+    # Only the demo practitioners' services: the seed may run on an install with real practices.
+    services = db.session.scalars(
+        select(Service).join(Practitioner, Service.practitioner_id == Practitioner.id)
+        .where(Service.capacity == 1, Practitioner.email.in_(DEMO_LOGINS)).order_by(Service.id)
+    ).all()
     for service, client in zip(services, DEMO_CLIENTS):
         free = scheduling.open_slots(service, now, now + timedelta(days=14), now)
         if not free:

@@ -4,6 +4,9 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+#: Row ids are 32-bit integers in PostgreSQL: a larger number from a URL or JSON names no row.
+MAX_ID = 2**31 - 1
+
 
 class UTCDateTime(TypeDecorator):
     """An aware UTC instant on every backend.

@@ -5,11 +5,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from practice.booking.models import Booking
 from practice.catalog.models import Service
 from practice.demo import CIRCLE_EVENING, first_thursdays, seed_demo
 from practice.extensions import db
 from practice.scheduling import service as scheduling
 from practice.scheduling.models import DateOverride
+from tests.factories import make_practitioner, make_service, make_weekly_hours
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2027, 2, 20, 12, 0, tzinfo=timezone.utc)
@@ -62,3 +64,16 @@ def test_seeding_the_demo_again_adds_nothing(seeded):
 
     assert seed_demo(NOW + timedelta(days=40)) is False
     assert db.session.scalar(select(func.count(DateOverride.id))) == counts == 3
+
+
+def test_seeding_the_demo_books_nothing_in_a_real_practice(app):
+    with app.app_context():
+        # Created first, so its service would be the first one-to-one service the seed finds.
+        real = make_practitioner(timezone="Europe/London", min_notice_minutes=0)
+        make_weekly_hours(real)
+        make_service(real, name="A real client's massage")
+
+        seed_demo(NOW)
+
+        booked_for = db.session.scalars(select(Service.practitioner_id).join(Booking, Booking.service_id == Service.id)).all()
+        assert booked_for and real.id not in booked_for

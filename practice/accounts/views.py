@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from practice.accounts import service
 from practice.accounts.forms import LoginForm, NewPasswordForm, PasswordResetRequestForm, ProfileForm, SignupForm
 from practice.extensions import limiter, login_manager
+from practice.security.token_links import keep_link_private
 
 bp = Blueprint("accounts", __name__)
 
@@ -151,10 +152,7 @@ def reset_password(token: str):
 
 def _private(body: str, status: int):
     """A page whose URL holds a reset token: kept out of caches and out of Referer headers."""
-    response = make_response(body, status)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return keep_link_private(make_response(body, status))
 
 
 @bp.route("/admin/profile", methods=["GET", "POST"])

@@ -9,22 +9,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from practice.accounts.models import Practitioner
-from practice.booking.models import Booking, BookingStatus
+from practice.booking.models import HOLD_EXPIRY, Booking, BookingStatus
 from practice.catalog.models import Service, ServiceStatus
 from practice.extensions import db
 from practice.scheduling.models import WeeklyHours
+from practice.sqltypes import MAX_ID
 from practice.timeformats import local_day
 
 Owned = TypeVar("Owned")
 
 #: The dashboard is a glance, not an archive: beyond this many it says there are more.
 UPCOMING_LIMIT = 200
-#: Ids come from URLs; anything past a 64-bit integer cannot be a row, and SQLite refuses to bind it.
-LARGEST_ID = 2**63 - 1
 RECENTLY = timedelta(days=7)
 RECENT_CANCELLATIONS_LIMIT = 20
-#: Booking.cancelled_by for a hold whose payment window ran out.
-LAPSED_HOLD = "expiry"
 
 
 @dataclass(frozen=True)
@@ -47,7 +44,7 @@ class SetupProgress:
 
 def owned(model: type[Owned], object_id: int, practitioner_id: int) -> Owned | None:
     """The `model` row with this id if it belongs to the practitioner, else None."""
-    if not 0 < object_id <= LARGEST_ID:
+    if not 0 < object_id <= MAX_ID:
         return None
     return db.session.scalar(
         select(model).where(model.id == object_id, model.practitioner_id == practitioner_id)
@@ -100,7 +97,7 @@ def recently_cancelled(practitioner: Practitioner, now: datetime) -> list[Bookin
                 Booking.practitioner_id == practitioner.id,
                 Booking.status == BookingStatus.cancelled,
                 Booking.cancelled_at >= now - RECENTLY,
-                Booking.cancelled_by.is_distinct_from(LAPSED_HOLD),
+                Booking.cancelled_by.is_distinct_from(HOLD_EXPIRY),
             )
             .order_by(Booking.cancelled_at.desc(), Booking.id.desc())
             .limit(RECENT_CANCELLATIONS_LIMIT)

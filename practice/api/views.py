@@ -8,6 +8,7 @@ from practice.booking import service
 from practice.errors import error_response
 from practice.extensions import csrf, limiter
 from practice.scheduling import service as scheduling
+from practice.sqltypes import MAX_ID
 from practice.timeformats import days_window, instant_in_zone, is_known_timezone, local_day, parse_day, parse_instant
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -17,8 +18,6 @@ csrf.exempt(bp)
 MAX_WINDOW_DAYS = 62
 #: How far ahead a slots window may start (the booking page pages as far).
 MAX_DAYS_AHEAD = 366
-#: Row ids are 32-bit in PostgreSQL; a larger number names no service (and SQLite cannot bind it).
-MAX_ID = 2**31 - 1
 
 
 def _booking_rate_limit() -> str:

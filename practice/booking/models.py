@@ -20,6 +20,8 @@ class BookingStatus(enum.Enum):
     cancelled = "cancelled"
 
 
+#: Booking.cancelled_by for a hold that lapsed before it was paid.
+HOLD_EXPIRY = "expiry"
 #: Statuses that occupy the practitioner's time.
 ACTIVE_STATUSES = (BookingStatus.held, BookingStatus.confirmed)
 

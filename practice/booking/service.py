@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from practice.accounts.models import Practitioner
 from practice.booking import links
-from practice.booking.models import ACTIVE_STATUSES, Booking, BookingStatus
+from practice.booking.models import ACTIVE_STATUSES, HOLD_EXPIRY, Booking, BookingStatus
 from practice.catalog.models import Service, ServiceStatus
 from practice.extensions import begin_write_transaction, db
 from practice.notifications import service as notifications
@@ -19,8 +19,6 @@ from practice.scheduling import service as scheduling
 from practice.scheduling.slots import Interval, blocked_interval
 from practice.timeformats import is_known_timezone
 
-#: Booking.cancelled_by for a hold that lapsed before it was paid.
-HOLD_EXPIRY = "expiry"
 #: Who may change a booking (Booking.cancelled_by, and the `by` the emails are told).
 CLIENT = "client"
 PRACTITIONER = "practitioner"

@@ -9,6 +9,8 @@ from practice.booking import service
 from practice.booking.forms import ClientDetailsForm, RescheduleForm
 from practice.booking.times import times_page
 from practice.extensions import limiter
+from practice.security.token_links import keep_link_private
+from practice.sqltypes import MAX_ID
 from practice.timeformats import (
     instant_for_url,
     is_known_timezone,
@@ -20,8 +22,13 @@ from practice.timeformats import (
 
 bp = Blueprint("booking", __name__)
 
-#: Row ids are 32-bit in PostgreSQL; a larger number names no service (and SQLite cannot bind it).
-MAX_ID = 2**31 - 1
+
+@bp.after_request
+def _keep_manage_links_private(response):
+    # The manage link is the client's only key to the booking: errors on it are kept private too.
+    if request.path.startswith("/manage/"):
+        keep_link_private(response)
+    return response
 
 
 def _now() -> datetime:
@@ -121,6 +128,9 @@ def details(slug: str, service_id: int):
             return _render_times(chosen, zone, 409, "That time is no longer free — please choose another time.")
         except service.BookingError as refused:
             return _render_times(chosen, zone, 422, refused.message)
+        return render_template("booking/details.html", service=chosen, form=form, start=start, zone=zone)
+    if request.form.get("edit"):
+        # "Change details" on the confirm page posts what the client typed back here, to edit it.
         return render_template("booking/details.html", service=chosen, form=form, start=start, zone=zone)
     try:
         client = service.client_details_from(form.data)

@@ -15,6 +15,7 @@ from flask_mail import Message
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from practice.accounts.models import Practitioner
+from practice.booking.models import Booking, BookingStatus
 from practice.extensions import begin_write_transaction, db
 from practice.notifications.models import MessageKind, OutboxMessage, OutboxStatus
 
@@ -36,6 +37,12 @@ CLIENT_KINDS = frozenset(
         MessageKind.booking_reminder,
     }
 )
+#: Client emails that describe the booking's time: stale once a newer change email is owed.
+REPLACEABLE_KINDS = frozenset(
+    {MessageKind.booking_confirmed, MessageKind.booking_rescheduled, MessageKind.booking_reminder}
+)
+#: The emails that replace those.
+REPLACING_KINDS = (MessageKind.booking_rescheduled, MessageKind.booking_cancelled)
 ICS_METHOD = re.compile(r"^METHOD:(\w+)\r?$", re.MULTILINE)
 
 
@@ -43,6 +50,8 @@ class Outcome(enum.Enum):
     sent = "sent"
     retrying = "retrying"
     failed = "failed"
+    #: Claimed but not sent: a newer email replaced it, or its session had begun.
+    superseded = "superseded"
     #: Not due, already sent, or held by another worker: nothing was done.
     not_claimed = "not_claimed"
 
@@ -70,6 +79,10 @@ def deliver(message_id: int, *, now: datetime) -> Outcome:
     claimed = claim(message_id, now=now)
     if claimed is None:
         return Outcome.not_claimed
+    # Before any SMTP: a retried, swept or re-sent message may have gone stale while it waited.
+    if is_stale(claimed.id, now=now):
+        _finish(claimed, status=OutboxStatus.superseded)
+        return Outcome.superseded
     try:
         transmit(compose(claimed, now=now), claimed)
     except Exception as error:
@@ -159,6 +172,37 @@ def _read_claimed(message_id: int) -> ClaimedMessage:
         claimed_at=message.claimed_at,
         created_at=message.created_at,
     )
+
+
+def is_stale(message_id: int, *, now: datetime) -> bool:
+    """Whether sending the message now would tell the client something no longer true.
+
+    A reminder is stale once its booking is no longer confirmed or has started. A client
+    email showing the booking's time is stale once a newer reschedule or cancellation email
+    is owed (one failing mid-send during that change comes back here after the change).
+    """
+    message, booking = db.session.execute(
+        select(OutboxMessage, Booking)
+        .outerjoin(Booking, OutboxMessage.booking_id == Booking.id)
+        .where(OutboxMessage.id == message_id)
+        .execution_options(populate_existing=True)
+    ).one()
+    stale = False
+    if booking is not None and message.kind in REPLACEABLE_KINDS:
+        if message.kind is MessageKind.booking_reminder and (
+            booking.status is not BookingStatus.confirmed or booking.starts_at <= now
+        ):
+            stale = True
+        else:
+            # Ids rise in the order messages are owed, even when two share a created_at.
+            newer = select(OutboxMessage.id).where(
+                OutboxMessage.booking_id == booking.id,
+                OutboxMessage.kind.in_(REPLACING_KINDS),
+                OutboxMessage.id > message.id,
+            )
+            stale = db.session.scalar(newer.limit(1)) is not None
+    db.session.rollback()
+    return stale
 
 
 def compose(claimed: ClaimedMessage, *, now: datetime) -> Message:

@@ -3,8 +3,7 @@ from datetime import datetime
 
 from sqlalchemy import or_, update
 
-from practice.booking.models import Booking, BookingStatus
-from practice.booking.service import HOLD_EXPIRY
+from practice.booking.models import HOLD_EXPIRY, Booking, BookingStatus
 from practice.extensions import begin_write_transaction, db
 
 

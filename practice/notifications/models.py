@@ -16,6 +16,8 @@ class OutboxStatus(enum.Enum):
     sending = "sending"
     sent = "sent"
     failed = "failed"
+    #: Never sent: a newer email about the same booking replaced it, or its session began.
+    superseded = "superseded"
 
 
 class MessageKind(enum.Enum):

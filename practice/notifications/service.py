@@ -6,7 +6,7 @@ booking change they describe, so a change and its emails are saved or lost toget
 from datetime import datetime
 
 from flask import current_app, url_for
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from practice.accounts.models import Practitioner
@@ -47,13 +47,14 @@ def owe_booking_cancelled(booking: Booking, *, now: datetime, by: str, message: 
     """Owe the client a cancellation (.ics METHOD:CANCEL) and the practitioner a notice.
 
     `by` is "client" or "practitioner"; `message` is the practitioner's note to the client
-    (a client's own message is never emailed). A reminder still waiting to go out is
-    withdrawn: it would announce a session that is gone.
+    (a client's own message is never emailed). Client emails not yet sent (a confirmation,
+    an earlier new-time notice, a reminder) are superseded: they would announce a session
+    that is gone.
     """
     _check_mover(by)
     message = _practitioners_note(by, message)
     _assign_ids(booking)
-    _withdraw_pending_reminders(booking)
+    _supersede_unsent_client_messages(booking)
     _owe_client(
         booking,
         MessageKind.booking_cancelled,
@@ -75,13 +76,13 @@ def owe_booking_rescheduled(
     """Owe the client the new time (same UID, the booking's raised SEQUENCE) and the practitioner a notice.
 
     The caller has already moved the booking and raised booking.sequence. `by` and `message`
-    are as for owe_booking_cancelled. A reminder still waiting for the old time is withdrawn;
-    the new time earns its own.
+    are as for owe_booking_cancelled. Client emails not yet sent, which show the old time, are
+    superseded; the new time earns its own reminder.
     """
     _check_mover(by)
     message = _practitioners_note(by, message)
     _assign_ids(booking)
-    _withdraw_pending_reminders(booking)
+    _supersede_unsent_client_messages(booking)
     manage_url = manage_url_for(booking)
     _owe_client(
         booking,
@@ -243,13 +244,24 @@ def _already_owed(dedupe_key: str) -> bool:
     return db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None
 
 
-def _withdraw_pending_reminders(booking: Booking) -> None:
+#: Client emails that describe the booking's time, and so go stale when it changes.
+REPLACEABLE_KINDS = (MessageKind.booking_confirmed, MessageKind.booking_rescheduled, MessageKind.booking_reminder)
+
+
+def _supersede_unsent_client_messages(booking: Booking) -> None:
+    # Marked rather than deleted, so the Emails page still shows what was owed. A pending
+    # or failed one sent later would reach the client after the newer email, showing the old
+    # time; claiming takes only pending rows and "send again" only failed ones. The dedupe
+    # key is freed so a booking moved back to an earlier start is owed that reminder again.
     db.session.execute(
-        delete(OutboxMessage).where(
+        update(OutboxMessage)
+        .where(
             OutboxMessage.booking_id == booking.id,
-            OutboxMessage.kind == MessageKind.booking_reminder,
-            OutboxMessage.status == OutboxStatus.pending,
+            OutboxMessage.kind.in_(REPLACEABLE_KINDS),
+            OutboxMessage.status.in_((OutboxStatus.pending, OutboxStatus.failed)),
         )
+        .values(status=OutboxStatus.superseded, dedupe_key=None)
+        .execution_options(synchronize_session="fetch")
     )
 
 

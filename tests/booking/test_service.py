@@ -7,10 +7,9 @@ from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from practice.booking.models import ACTIVE_STATUSES, Booking, BookingStatus
+from practice.booking.models import ACTIVE_STATUSES, HOLD_EXPIRY, Booking, BookingStatus
 from practice.booking.links import SALT as MANAGE_SALT
 from practice.booking.service import (
-    HOLD_EXPIRY,
     BookingError,
     ClientDetails,
     InvalidDetails,

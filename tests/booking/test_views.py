@@ -54,7 +54,10 @@ class Page(HTMLParser):
         if tag == "a" and self._link:
             self.links.append((self._link[0], " ".join(self._link[1].split())))
             self._link = None
-        elif tag == "textarea":
+        elif tag == "textarea" and self._textarea:
+            # As browsers do, drop the one newline that may open a textarea's text.
+            fields = self.forms[-1]["fields"]
+            fields[self._textarea] = re.sub(r"^\r?\n", "", fields[self._textarea])
             self._textarea = None
         elif tag == "select":
             self._select = None
@@ -191,6 +194,20 @@ def test_details_step_books_nothing_yet_and_asks_to_confirm(app, client, offer):
     assert booking_count(app) == 0
 
 
+def test_change_details_reopens_the_form_with_what_the_client_typed(app, client, offer):
+    form = details_form(client, offer)
+    confirm = page(client.post(form["action"], data=form["fields"])).form("/confirm$")
+
+    response = client.post(form["action"], data=confirm["fields"] | {"edit": "1"})
+
+    assert response.status_code == 200
+    reopened = page(response).form("/details$")
+    assert reopened["fields"]["name"] == "Jo Rivers"
+    assert reopened["fields"]["note"] == "Please go gently."
+    assert reopened["fields"]["start"] == confirm["fields"]["start"]
+    assert booking_count(app) == 0
+
+
 def test_confirming_redirects_303_to_the_manage_page_showing_the_booking(app, client, offer):
     form = details_form(client, offer, zone="America/New_York", pronouns="they/them")
     confirm = page(client.post(form["action"], data=form["fields"])).form("/confirm$")
@@ -282,8 +299,8 @@ def test_whole_journey_works_with_plain_links_and_forms(app, client, offer):
 
     confirm_page = page(client.post(details["action"], data=details["fields"] | {"name": "Jo", "email": "jo@example.org"}))
     confirm = confirm_page.form("/confirm$")
-    assert confirm["method"] == "post" and confirm["buttons"] == ["submit"]
-    assert confirm_page.link("Change details")
+    # "Confirm booking", and "Change details", which posts the same fields back to the details form.
+    assert confirm["method"] == "post" and confirm["buttons"] == ["submit", "submit"]
     booked = client.post(confirm["action"], data=confirm["fields"])
     manage = page(client.get(booked.location))
     cancel = manage.form("/cancel$")

@@ -4,7 +4,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from practice.booking.models import Booking, BookingStatus
-from practice.booking.service import HOLD_EXPIRY
+from practice.booking.models import HOLD_EXPIRY
 from practice.extensions import db
 from practice.notifications import holds
 from practice.notifications.models import OutboxMessage

@@ -1,5 +1,6 @@
 """Reminders on a frozen clock: due, not due, cancelled, rescheduled, and a worker catching up."""
 import threading
+from pathlib import Path
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -78,12 +79,12 @@ def test_no_reminder_for_a_cancelled_booking(app):
     assert reminders_owed(app) == []
 
 
-def test_a_reminder_waiting_to_go_is_withdrawn_when_the_booking_is_cancelled(app):
+def test_a_reminder_waiting_to_go_is_superseded_when_the_booking_is_cancelled(app):
     booking_id = book_at(app, offer(app), TUESDAY_10AM)
     remind(app, TUESDAY_10AM - timedelta(hours=24))
     with app.app_context():
         booking_service.cancel_booking(booking_id, by="practitioner", now=TUESDAY_10AM - timedelta(hours=23))
-    assert reminders_owed(app) == []
+    assert reminders_owed(app) == [(booking_id, "superseded")]
 
 
 def test_a_rescheduled_booking_is_reminded_for_its_new_time(app):
@@ -147,6 +148,49 @@ def test_a_due_reminder_is_delivered_like_any_other_message(app):
         delivery.sweep(now=due_at)
         statuses = set(db.session.scalars(select(OutboxMessage.status).where(OutboxMessage.booking_id == booking_id)))
     assert statuses == {OutboxStatus.sent}
+
+
+def test_a_reminder_claimed_after_the_session_started_is_superseded_not_sent(app):
+    booking_id = book_at(app, offer(app), TUESDAY_10AM)
+    with app.app_context():
+        delivery.sweep(now=MONDAY_8AM)
+    remind(app, TUESDAY_10AM - timedelta(hours=24))
+    mail_dir = Path(app.config["MAIL_FILE_DIR"])
+    files_before = set(mail_dir.iterdir())
+
+    with app.app_context():
+        outcome = delivery.deliver(reminder_id(app, booking_id), now=TUESDAY_10AM + timedelta(minutes=5))
+        reminder = db.session.get(OutboxMessage, reminder_id(app, booking_id))
+        assert (reminder.status, reminder.last_error, reminder.sent_at) == (OutboxStatus.superseded, "", None)
+
+    assert outcome is delivery.Outcome.superseded
+    assert set(mail_dir.iterdir()) == files_before
+
+
+def test_a_reminder_for_a_cancelled_booking_is_not_sent_again(app):
+    booking_id = book_at(app, offer(app), TUESDAY_10AM)
+    remind(app, TUESDAY_10AM - timedelta(hours=24))
+    with app.app_context():
+        # A reminder that failed mid-send while the booking was cancelled is put back to retry.
+        booking_service.cancel_booking(booking_id, by="practitioner", now=TUESDAY_10AM - timedelta(hours=23))
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.kind == MessageKind.booking_reminder).values(status=OutboxStatus.pending)
+        )
+        db.session.commit()
+
+        outcome = delivery.deliver(reminder_id(app, booking_id), now=TUESDAY_10AM - timedelta(hours=22))
+
+    assert outcome is delivery.Outcome.superseded
+    assert reminders_owed(app) == [(booking_id, "superseded")]
+
+
+def reminder_id(app, booking_id: int) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            select(OutboxMessage.id).where(
+                OutboxMessage.booking_id == booking_id, OutboxMessage.kind == MessageKind.booking_reminder
+            )
+        )
 
 
 def test_no_separate_reminder_for_a_booking_made_inside_its_reminder_window(app):

@@ -168,7 +168,7 @@ def test_losing_a_reminder_race_keeps_the_rest_of_the_callers_transaction(any_ap
         assert count(kind=MessageKind.password_reset) == 1
 
 
-def test_cancelling_withdraws_a_reminder_not_yet_sent(app):
+def test_cancelling_supersedes_a_reminder_not_yet_sent(app):
     with app.app_context():
         booking = make_booked()
         service.owe_reminder(booking, now=NOW)
@@ -177,7 +177,8 @@ def test_cancelling_withdraws_a_reminder_not_yet_sent(app):
         service.owe_booking_cancelled(booking, now=NOW, by="client")
         db.session.commit()
 
-        assert count(kind=MessageKind.booking_reminder) == 0
+        assert count(kind=MessageKind.booking_reminder, status=OutboxStatus.superseded) == 1
+        assert count(kind=MessageKind.booking_reminder, status=OutboxStatus.pending) == 0
 
 
 def test_cancelling_keeps_the_record_of_a_reminder_already_sent(app):
@@ -192,7 +193,7 @@ def test_cancelling_keeps_the_record_of_a_reminder_already_sent(app):
         assert count(kind=MessageKind.booking_reminder) == 1
 
 
-def test_rescheduling_withdraws_the_reminder_for_the_old_time(app):
+def test_rescheduling_supersedes_the_reminder_for_the_old_time(app):
     with app.app_context():
         booking = make_booked()
         service.owe_reminder(booking, now=NOW)
@@ -202,8 +203,72 @@ def test_rescheduling_withdraws_the_reminder_for_the_old_time(app):
         service.owe_booking_rescheduled(booking, previous_start=previous_start, now=NOW, by="practitioner")
         db.session.commit()
 
-        assert count(kind=MessageKind.booking_reminder) == 0
+        assert count(kind=MessageKind.booking_reminder, status=OutboxStatus.superseded) == 1
+        assert count(kind=MessageKind.booking_reminder, status=OutboxStatus.pending) == 0
         assert service.owe_reminder(booking, now=NOW) is True
+
+
+def test_a_booking_moved_back_to_its_first_time_is_owed_that_reminder_again(app):
+    with app.app_context():
+        booking = make_booked()
+        service.owe_reminder(booking, now=NOW)
+        db.session.commit()
+
+        previous_start = move(booking, timedelta(days=1))
+        service.owe_booking_rescheduled(booking, previous_start=previous_start, now=NOW, by="practitioner")
+        previous_start = move(booking, timedelta(days=-1))
+        service.owe_booking_rescheduled(booking, previous_start=previous_start, now=NOW, by="practitioner")
+        db.session.commit()
+
+        assert service.owe_reminder(booking, now=NOW) is True
+
+
+@pytest.mark.parametrize("status", [OutboxStatus.pending, OutboxStatus.failed])
+def test_rescheduling_supersedes_a_confirmation_not_yet_sent(app, status):
+    with app.app_context():
+        booking = make_booked()
+        service.owe_booking_confirmed(booking, now=NOW)
+        outbox()[0].status = status
+        db.session.commit()
+
+        previous_start = move(booking, timedelta(days=1))
+        service.owe_booking_rescheduled(booking, previous_start=previous_start, now=NOW, by="client")
+        db.session.commit()
+
+        statuses = {(m.kind, m.status) for m in outbox()}
+        assert (MessageKind.booking_confirmed, OutboxStatus.superseded) in statuses
+        assert (MessageKind.booking_rescheduled, OutboxStatus.pending) in statuses
+        # The practitioner's own notices are not the client's: both still go.
+        assert (MessageKind.practitioner_new_booking, OutboxStatus.pending) in statuses
+
+
+def test_a_sent_confirmation_stays_sent_after_a_reschedule(app):
+    with app.app_context():
+        booking = make_booked()
+        service.owe_booking_confirmed(booking, now=NOW)
+        outbox()[0].status = OutboxStatus.sent
+        db.session.commit()
+
+        previous_start = move(booking, timedelta(days=1))
+        service.owe_booking_rescheduled(booking, previous_start=previous_start, now=NOW, by="client")
+
+        assert outbox()[0].status is OutboxStatus.sent
+
+
+def test_a_failed_confirmation_cannot_be_sent_again_after_a_cancel(app):
+    with app.app_context():
+        booking = make_booked()
+        service.owe_booking_confirmed(booking, now=NOW)
+        confirmation = outbox()[0]
+        confirmation.status, confirmation.attempts = OutboxStatus.failed, 8
+        db.session.commit()
+
+        service.owe_booking_cancelled(booking, now=NOW, by="practitioner")
+        db.session.commit()
+
+        assert service.retry_message(confirmation.id, practitioner_id=booking.practitioner_id, now=NOW) is False
+        db.session.refresh(confirmation)
+        assert confirmation.status is OutboxStatus.superseded
 
 
 def test_a_password_reset_goes_to_the_account_address_with_no_booking(app):
@@ -228,7 +293,9 @@ def test_send_again_puts_a_failed_message_back_in_the_queue(app):
         assert (message.status, message.attempts, message.next_attempt_at, message.last_error) == (OutboxStatus.pending, 0, later, "")
 
 
-@pytest.mark.parametrize("status", [OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.sent])
+@pytest.mark.parametrize(
+    "status", [OutboxStatus.pending, OutboxStatus.sending, OutboxStatus.sent, OutboxStatus.superseded]
+)
 def test_send_again_leaves_a_message_that_has_not_failed_alone(app, status):
     with app.app_context():
         practitioner = make_stillwater()

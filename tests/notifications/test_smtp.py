@@ -15,7 +15,7 @@ from practice.booking import service as booking_service
 from practice.extensions import db
 from practice.notifications import delivery
 from practice.notifications.delivery import Outcome
-from practice.notifications.models import OutboxMessage, OutboxStatus
+from practice.notifications.models import MessageKind, OutboxMessage, OutboxStatus
 from practice.timeformats import instant_for_url
 from tests.notifications.support import (
     FROZEN_NOW, SENDER, ZONE, at, book_at, offer, run_queued_tasks,
@@ -108,6 +108,38 @@ def test_a_cancellation_carries_a_cancelling_invitation(mail_app, smtp_server):
     cancelled = [m for m in to(smtp_server, "client1@example.org") if ics_of(m).get("METHOD") == "CANCEL"]
     (attachment,) = list(cancelled[0].iter_attachments())
     assert attachment.get_param("method") == "CANCEL"
+
+
+def test_a_confirmation_still_waiting_when_the_booking_moves_is_never_delivered(mail_app, smtp_server):
+    offered = offer(mail_app)
+    smtp_server.stop()
+    booking_id = book_at(mail_app, offered, at(2, 10))
+    deliver_all(mail_app, NOW)
+    smtp_server.start()
+    with mail_app.app_context():
+        booking_service.reschedule(booking_id, new_start=at(3, 10), by="client", now=LATER)
+
+    deliver_all(mail_app, NOW + timedelta(hours=1))
+
+    (email,) = to(smtp_server, "client1@example.org")
+    assert "rescheduled" in email["Subject"].lower() or "new time" in email["Subject"].lower()
+    (confirmation,) = outbox(mail_app, kind=MessageKind.booking_confirmed)
+    assert (confirmation.status, confirmation.sent_at) == (OutboxStatus.superseded, None)
+
+
+def test_the_newest_email_about_a_booking_still_sends(mail_app, smtp_server):
+    offered = offer(mail_app)
+    booking_id = book_at(mail_app, offered, at(2, 10))
+    with mail_app.app_context():
+        booking_service.reschedule(booking_id, new_start=at(3, 10), by="client", now=NOW)
+
+    outcomes = deliver_all(mail_app, LATER)
+
+    # The client's new time and both practitioner notices; the stale confirmation not at all.
+    assert (outcomes[Outcome.sent], outcomes[Outcome.superseded]) == (3, 0)
+    assert len(to(smtp_server, "client1@example.org")) == 1
+    (rescheduled,) = outbox(mail_app, kind=MessageKind.booking_rescheduled)
+    assert rescheduled.status is OutboxStatus.sent
 
 
 def test_a_refused_recipient_is_failed_at_once_without_the_address_in_the_error(mail_app, smtp_server):

@@ -68,6 +68,17 @@ def test_the_list_shows_each_message_with_its_recipient_and_status(client, auth,
     assert "Tried 8 attempts." in page and "SMTPRecipientsRefused 550" in page
 
 
+def test_a_superseded_message_says_a_newer_email_replaced_it(app, client, auth, owner):
+    with app.app_context():
+        db.session.get(OutboxMessage, owner.confirmation_id).status = OutboxStatus.superseded
+        db.session.commit()
+    auth.login(owner.email)
+
+    page = unescape(client.get("/admin/emails/").data.decode())
+
+    assert "Superseded — a newer email replaced it" in page
+
+
 def test_the_list_puts_the_newest_first(app, client, auth, owner):
     with app.app_context():
         practitioner = db.session.scalar(select(OutboxMessage).where(OutboxMessage.id == owner.notice_id)).practitioner

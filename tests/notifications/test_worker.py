@@ -221,6 +221,7 @@ def test_a_real_consumer_process_sends_what_a_booking_queued(queueing_app, priva
             **{k: v for k, v in os.environ.items() if k != "REDIS_URL"},
             "HUEY_SQLITE_PATH": private_queue.storage.filename,
             "DATABASE_URL": queueing_app.config["SQLALCHEMY_DATABASE_URI"],
+            "SECRET_KEY": queueing_app.config["SECRET_KEY"],
             "MAIL_SERVER": "",
             "MAIL_FILE_DIR": queueing_app.config["MAIL_FILE_DIR"],
         },
