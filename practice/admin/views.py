@@ -9,8 +9,9 @@ from practice.admin import service
 from practice.admin.forms import CancelForm, RescheduleForm
 from practice.admin.service import owned_or_404
 from practice.booking import service as booking_service
-from practice.booking.times import times_page
 from practice.booking.models import Booking
+from practice.booking.times import times_page
+from practice.notifications import service as notifications
 from practice.security.private_pages import make_private
 from practice.timeformats import (
     instant_for_url,
@@ -46,6 +47,7 @@ def dashboard():
         tomorrow=today + timedelta(days=1),
         cancelled=service.recently_cancelled(practitioner, now),
         setup=service.setup_progress(practitioner),
+        failed_emails=notifications.failed_count(practitioner.id),
         zone=practitioner.timezone,
     )
 

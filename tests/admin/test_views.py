@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from practice.accounts.models import Practitioner
 from practice.booking.models import Booking, BookingStatus
 from practice.extensions import db
+from practice.notifications.models import MessageKind, OutboxMessage, OutboxStatus
 from practice.timeformats import weekday_and_date
 from tests.factories import make_service
 
@@ -134,3 +135,26 @@ def test_a_cancelled_booking_has_no_cancel_button(app, client, logged_in, make_b
 
 def test_an_unknown_booking_is_not_found(client, logged_in):
     assert client.get("/admin/bookings/999").status_code == 404
+
+
+def test_dashboard_points_to_emails_that_could_not_be_sent(app, client, logged_in):
+    with app.app_context():
+        now = datetime.now(timezone.utc)
+        for status in (OutboxStatus.failed, OutboxStatus.failed, OutboxStatus.sent):
+            db.session.add(
+                OutboxMessage(
+                    kind=MessageKind.booking_confirmed, practitioner_id=logged_in.id, recipient="jo@example.org",
+                    subject="Your appointment", body_text="", body_html="", status=status,
+                    next_attempt_at=now, created_at=now,
+                )
+            )
+        db.session.commit()
+
+    html = client.get("/admin/").data.decode()
+
+    assert "2 emails could not be sent." in html
+    assert 'href="/admin/emails/"' in html
+
+
+def test_dashboard_says_nothing_of_emails_when_all_went_out(client, logged_in):
+    assert "could not be sent" not in client.get("/admin/").data.decode()
