@@ -107,6 +107,10 @@ def run_migrations_online():
         with context.begin_transaction():
             context.run_migrations()
 
+        if connection.dialect.name == "sqlite":
+            # The connection goes back to the pool: enforce foreign keys again for whoever is next.
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
 
 if context.is_offline_mode():
     run_migrations_offline()

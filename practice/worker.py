@@ -94,10 +94,10 @@ def sweep_outbox() -> None:
 
 
 @huey.periodic_task(crontab(minute="*"))
-def send_due_reminders() -> None:
+def owe_due_reminders() -> None:
     """Owe the reminders that have come due; the after-commit hook queues their sending."""
     with task_app.get().app_context():
-        reminders.send_due_reminders(now=_now())
+        reminders.owe_due_reminders(now=_now())
 
 
 @huey.periodic_task(crontab(minute="*"))

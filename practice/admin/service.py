@@ -4,7 +4,6 @@ from datetime import date, datetime, timedelta
 from itertools import groupby
 from typing import TypeVar
 
-from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -49,14 +48,6 @@ def owned(model: type[Owned], object_id: int, practitioner_id: int) -> Owned | N
     return db.session.scalar(
         select(model).where(model.id == object_id, model.practitioner_id == practitioner_id)
     )
-
-
-def owned_or_404(model: type[Owned], object_id: int, practitioner_id: int) -> Owned:
-    # 404 rather than 403: another practice's ids must not even be confirmed to exist.
-    found = owned(model, object_id, practitioner_id)
-    if found is None:
-        abort(404)
-    return found
 
 
 def upcoming_by_day(practitioner: Practitioner, now: datetime) -> tuple[list[BookingDay], bool]:

@@ -7,12 +7,11 @@ from flask_login import current_user
 
 from practice.admin import service
 from practice.admin.forms import CancelForm, RescheduleForm
-from practice.admin.service import owned_or_404
 from practice.booking import service as booking_service
 from practice.booking.models import Booking
 from practice.booking.times import times_page
 from practice.notifications import service as notifications
-from practice.security.private_pages import make_private
+from practice.security.private_pages import make_private, owned_or_404
 from practice.timeformats import (
     instant_for_url,
     is_known_timezone,

@@ -439,16 +439,17 @@ def _new_booking(service: Service, start: datetime, client: ClientDetails, now: 
     )
 
 
-def published_services() -> list[Service]:
-    """Every published service, grouped by practitioner, as the practice page lists them."""
-    return list(
-        db.session.scalars(
-            select(Service)
-            .join(Practitioner)
-            .where(Service.status == ServiceStatus.published)
-            .order_by(Practitioner.name, Practitioner.id, Service.name, Service.id)
-        )
+def published_services(practitioner_id: int | None = None) -> list[Service]:
+    """Published services, grouped by practitioner as the practice page lists them; one practitioner's if given."""
+    query = (
+        select(Service)
+        .join(Practitioner)
+        .where(Service.status == ServiceStatus.published)
+        .order_by(Practitioner.name, Practitioner.id, Service.name, Service.id)
     )
+    if practitioner_id is not None:
+        query = query.where(Service.practitioner_id == practitioner_id)
+    return list(db.session.scalars(query))
 
 
 def practitioner_by_slug(slug: str) -> Practitioner | None:

@@ -64,7 +64,7 @@ def practitioner_page(slug: str):
     practitioner = service.practitioner_by_slug(slug)
     if practitioner is None:
         abort(404)
-    services = [s for s in service.published_services() if s.practitioner_id == practitioner.id]
+    services = service.published_services(practitioner.id)
     return render_template("booking/practitioner.html", practitioner=practitioner, services=services)
 
 

@@ -4,11 +4,10 @@ from datetime import datetime, timezone
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from practice.admin.service import owned_or_404
 from practice.catalog import service
 from practice.catalog.forms import ServiceForm
 from practice.catalog.models import Service
-from practice.security.private_pages import make_private
+from practice.security.private_pages import make_private, owned_or_404
 
 bp = make_private(Blueprint("catalog", __name__, url_prefix="/admin/services"))
 

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 LONGEST_BUFFER = timedelta(minutes=MAX_BUFFER_MINUTES)
 
 
-def send_due_reminders(*, now: datetime) -> int:
+def owe_due_reminders(*, now: datetime) -> int:
     """Owe a reminder for every confirmed booking whose reminder time has come; return how many.
 
     Due means starts_at - reminder_hours <= now < starts_at. A worker that was down catches

@@ -4,10 +4,9 @@ from datetime import datetime, timezone
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from practice.admin.service import owned_or_404
 from practice.notifications import service
 from practice.notifications.models import OutboxMessage
-from practice.security.private_pages import make_private
+from practice.security.private_pages import make_private, owned_or_404
 
 bp = make_private(Blueprint("notifications", __name__, url_prefix="/admin/emails"))
 

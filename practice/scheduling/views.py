@@ -5,7 +5,6 @@ from functools import partial
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from practice.admin.service import owned_or_404
 from practice.catalog import service as catalog
 from practice.catalog.models import Service
 from practice.scheduling import rules
@@ -18,7 +17,7 @@ from practice.scheduling.forms import (
     WeeklyRangeForm,
 )
 from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours
-from practice.security.private_pages import make_private
+from practice.security.private_pages import make_private, owned_or_404
 from practice.timeformats import weekday_and_date
 
 bp = make_private(Blueprint("scheduling", __name__, url_prefix="/admin/availability"))

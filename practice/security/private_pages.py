@@ -1,6 +1,12 @@
 """Blueprints whose pages belong to the logged-in practitioner alone."""
-from flask import Blueprint
+from typing import TypeVar
+
+from flask import Blueprint, abort
 from flask_login import login_required
+
+from practice.admin.service import owned
+
+Owned = TypeVar("Owned")
 
 
 def make_private(bp: Blueprint) -> Blueprint:
@@ -21,3 +27,14 @@ def make_private(bp: Blueprint) -> Blueprint:
         return response
 
     return bp
+
+
+def owned_or_404(model: type[Owned], object_id: int, practitioner_id: int) -> Owned:
+    """The row if it belongs to the practitioner; else 404, never 403.
+
+    Another practice's ids must not even be confirmed to exist.
+    """
+    found = owned(model, object_id, practitioner_id)
+    if found is None:
+        abort(404)
+    return found

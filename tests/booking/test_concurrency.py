@@ -1,10 +1,16 @@
 """Many clients racing for one slot over real HTTP: exactly the free seats are sold, never more."""
+import html
 import http.client
 import json
+import re
 import threading
+import urllib.error
+import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time, timedelta, timezone
+from functools import partial
+from http.cookiejar import CookieJar
 from types import SimpleNamespace
 from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
@@ -114,3 +120,55 @@ def test_racing_clients_get_exactly_the_free_seats(any_app, route, capacity):
     refusals = [refusal_message(route, body) for status, body in answers if status == 409]
     assert all(TAKEN in message for message in refusals)
     assert active_bookings(any_app, offer.id) == capacity
+
+
+CSRF_FIELD = re.compile(r'<input\b[^>]*\bname="csrf_token"[^>]*\bvalue="([^"]+)"')
+
+
+class _KeepRedirects(urllib.request.HTTPRedirectHandler):
+    """Hand a redirect back as the answer (an HTTPError) instead of following it."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+def _answer(opener, request) -> tuple[int, str, str]:
+    """(status, Location, body) of one request, whatever the status."""
+    try:
+        response = opener.open(request, timeout=30)
+    except urllib.error.HTTPError as answer:
+        response = answer
+    with response:
+        return response.status, response.headers.get("Location", ""), response.read().decode()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_racing_browsers_with_session_cookies_and_csrf_tokens_get_one_booking(make_app, backend):
+    """Each client keeps its own cookie jar: GET the details page, then all POST confirm with its token at once."""
+    app = make_app(backend, WTF_CSRF_ENABLED=True)
+    offer = offer_with_capacity(app, 1)
+    start_together = threading.Barrier(CLIENTS)
+
+    def book_as_a_browser(base_url: str, n: int) -> tuple[int, str, str]:
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()), _KeepRedirects)
+        query = urlencode({"start": instant_for_url(offer.start), "tz": ZONE})
+        status, _, page = _answer(opener, f"{base_url}/book/{offer.slug}/{offer.id}/details?{query}")
+        token = CSRF_FIELD.search(page) if status == 200 else None
+        start_together.wait(timeout=30)
+        if token is None:
+            return status, "", f"details page gave no csrf_token: {page[:200]}"
+        path, body, content_type = form_request(offer, n)
+        body += b"&" + urlencode({"csrf_token": html.unescape(token.group(1))}).encode()
+        post = urllib.request.Request(f"{base_url}{path}", data=body, headers={"Content-Type": content_type})
+        return _answer(opener, post)
+
+    with serving(app) as base_url, ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+        answers = list(pool.map(partial(book_as_a_browser, base_url), range(CLIENTS)))
+
+    statuses = Counter(status for status, _, _ in answers)
+    assert 400 not in statuses, [body[:300] for status, _, body in answers if status == 400][:1]
+    assert not [status for status in statuses if status >= 500]
+    assert statuses == {303: 1, 409: CLIENTS - 1}
+    assert [urlsplit(where).path.startswith("/manage/") for status, where, _ in answers if status == 303] == [True]
+    assert all(TAKEN in body for status, _, body in answers if status == 409)
+    assert active_bookings(app, offer.id) == 1

@@ -18,7 +18,7 @@ TUESDAY_10AM = at(1, 10)
 
 def remind(app, now) -> int:
     with app.app_context():
-        return reminders.send_due_reminders(now=now)
+        return reminders.owe_due_reminders(now=now)
 
 
 def reminders_owed(app) -> list[tuple[int, str]]:
@@ -125,7 +125,7 @@ def test_two_workers_owe_one_reminder_between_them(any_app):
         try:
             with any_app.app_context():
                 start_together.wait(timeout=10)
-                counts.append(reminders.send_due_reminders(now=MONDAY_8AM + timedelta(hours=12)))
+                counts.append(reminders.owe_due_reminders(now=MONDAY_8AM + timedelta(hours=12)))
         except Exception as error:  # surfaced by the assertion below
             errors.append(error)
 

@@ -145,7 +145,7 @@ def test_a_queue_that_is_down_never_fails_the_booking_and_the_sweep_sends_later(
 def test_every_periodic_task_runs_every_minute():
     minute = datetime(2030, 3, 4, 8, 17)
     names = {task.name for task in worker.huey.read_periodic(minute)}
-    assert names == {"sweep_outbox", "send_due_reminders", "expire_stale_holds"}
+    assert names == {"sweep_outbox", "owe_due_reminders", "expire_stale_holds"}
 
 
 def test_the_periodic_tasks_do_their_work_in_the_task_app(queueing_app, private_queue):
@@ -158,7 +158,7 @@ def test_the_periodic_tasks_do_their_work_in_the_task_app(queueing_app, private_
     private_queue.flush()
     worker.task_app.use(queueing_app)
 
-    for task in (worker.expire_stale_holds, worker.send_due_reminders, worker.sweep_outbox):
+    for task in (worker.expire_stale_holds, worker.owe_due_reminders, worker.sweep_outbox):
         worker.huey.execute(task.s())
 
     with queueing_app.app_context():
