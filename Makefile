@@ -27,11 +27,12 @@ instance/secret_key: | $(BIN)/python
 	mkdir -p instance
 	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(48))" > $@
 
+# umask 077: the database, the queue and the mail files hold clients' details; only this user reads them.
 migrate: install instance/secret_key
-	$(BIN)/flask db upgrade
+	umask 077 && $(BIN)/flask db upgrade
 
 seed: migrate
-	$(BIN)/flask seed-demo
+	umask 077 && $(BIN)/flask seed-demo
 
 # The web server and the job worker (which sends the email) together; Ctrl-C stops both.
 run: seed
