@@ -2,7 +2,7 @@
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from practice.accounts.models import Practitioner
@@ -10,6 +10,7 @@ from practice.booking.models import Booking, BookingStatus
 from practice.catalog.models import MAX_BUFFER_MINUTES
 from practice.extensions import begin_write_transaction, db
 from practice.notifications import service as notifications
+from practice.notifications.models import MessageKind, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,18 @@ def is_reminder_due(booking: Booking, now: datetime) -> bool:
     if hours is None or booking.status is not BookingStatus.confirmed:
         return False
     remind_at = booking.starts_at - timedelta(hours=hours)
-    if booking.created_at > remind_at:
-        # Booked after its reminder time: the confirmation just sent is the reminder.
+    if _last_told_of_the_time(booking) > remind_at:
+        # Booked or moved after its reminder time: the email just sent is the reminder.
         return False
     return remind_at <= now < booking.starts_at
+
+
+def _last_told_of_the_time(booking: Booking) -> datetime:
+    """When the client was last sent this booking's time: its confirmation or latest reschedule."""
+    told = db.session.scalar(
+        select(func.max(OutboxMessage.created_at)).where(
+            OutboxMessage.booking_id == booking.id,
+            OutboxMessage.kind.in_((MessageKind.booking_confirmed, MessageKind.booking_rescheduled)),
+        )
+    )
+    return told or booking.created_at

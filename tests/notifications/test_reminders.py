@@ -198,3 +198,12 @@ def test_no_separate_reminder_for_a_booking_made_inside_its_reminder_window(app)
     book_at(app, offer(app), TUESDAY_10AM, now=booked_at)
     assert remind(app, booked_at + timedelta(minutes=1)) == 0
     assert reminders_owed(app) == []
+
+
+def test_no_separate_reminder_for_a_booking_moved_inside_its_reminder_window(app):
+    booking_id = book_at(app, offer(app), at(3, 10))
+    moved_at = TUESDAY_10AM - timedelta(hours=5)
+    with app.app_context():
+        booking_service.reschedule(booking_id, new_start=TUESDAY_10AM, by="practitioner", now=moved_at)
+    assert remind(app, moved_at + timedelta(minutes=1)) == 0
+    assert reminders_owed(app) == []
