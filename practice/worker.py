@@ -15,7 +15,8 @@ from huey.storage import SqliteStorage
 
 from practice import create_app
 from practice.config import default_instance_path, queue_settings_from_environment
-from practice.notifications import delivery, holds, reminders
+from practice.booking import service as booking_service
+from practice.notifications import delivery, reminders
 
 log = logging.getLogger(__name__)
 
@@ -103,4 +104,4 @@ def owe_due_reminders() -> None:
 @huey.periodic_task(crontab(minute="*"))
 def expire_stale_holds() -> None:
     with task_app.get().app_context():
-        holds.expire_stale_holds(now=_now())
+        booking_service.expire_stale_holds(now=_now())

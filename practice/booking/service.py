@@ -141,6 +141,18 @@ def book(*, service_id: int, start: datetime, client: ClientDetails, now: dateti
     return booking
 
 
+def expire_stale_holds(*, now: datetime) -> int:
+    """Cancel every hold that lapsed by `now`; return how many.
+
+    The engine already ignores a lapsed hold when it offers times; this tidies the record
+    so the admin panel and the client's manage page say what happened.
+    """
+    begin_write_transaction()
+    ended = _end_lapsed_holds(now)
+    db.session.commit()
+    return ended
+
+
 def check_still_free(service: Service, start: datetime, now: datetime) -> None:
     """Raise what book() would raise for `start` right now — taken, or never offered — or nothing.
 
@@ -402,18 +414,30 @@ def _release_expired_holds(
 ) -> None:
     # The engine already ignores a lapsed hold, but PostgreSQL's exclusion constraint cannot
     # read the clock and would still refuse the new time, so the hold is ended first.
-    db.session.execute(
+    _end_lapsed_holds(
+        now,
+        Booking.practitioner_id == practitioner_id,
+        Booking.blocked_start < blocked.end,
+        Booking.blocked_end > blocked.start,
+        *(() if except_id is None else (Booking.id != except_id,)),
+    )
+
+
+def _end_lapsed_holds(now: datetime, *where) -> int:
+    """Cancel, "by expiry", the held bookings matching `where` whose hold lapsed by `now`.
+
+    A hold with no expiry counts as lapsed, as the engine treats it.
+    """
+    result = db.session.execute(
         update(Booking)
         .where(
-            Booking.practitioner_id == practitioner_id,
             Booking.status == BookingStatus.held,
             or_(Booking.hold_expires_at.is_(None), Booking.hold_expires_at <= now),
-            Booking.blocked_start < blocked.end,
-            Booking.blocked_end > blocked.start,
-            *(() if except_id is None else (Booking.id != except_id,)),
+            *where,
         )
         .values(status=BookingStatus.cancelled, cancelled_at=now, cancelled_by=HOLD_EXPIRY)
     )
+    return result.rowcount
 
 
 def _new_booking(service: Service, start: datetime, client: ClientDetails, now: datetime) -> Booking:

@@ -3,10 +3,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from practice.booking.models import Booking, BookingStatus
-from practice.booking.models import HOLD_EXPIRY
+from practice.booking import service as booking_service
+from practice.booking.models import HOLD_EXPIRY, Booking, BookingStatus
 from practice.extensions import db
-from practice.notifications import holds
 from practice.notifications.models import OutboxMessage
 from tests.notifications.support import FROZEN_NOW, at, book_at, make_hold, offer
 
@@ -21,7 +20,7 @@ def state(app, booking_id: int) -> tuple:
 
 def expire(app, now) -> int:
     with app.app_context():
-        return holds.expire_stale_holds(now=now)
+        return booking_service.expire_stale_holds(now=now)
 
 
 def test_a_hold_whose_time_ran_out_is_cancelled_by_expiry(app):
