@@ -17,6 +17,11 @@ def is_known_timezone(name: str) -> bool:
     return name in known_timezones()
 
 
+def zone_or(name: str | None, default: str) -> str:
+    """`name` if it is an IANA zone we know, else `default`: an odd zone never blocks a page."""
+    return name if name and is_known_timezone(name) else default
+
+
 def parse_instant(text: str | None) -> datetime | None:
     """An ISO-8601 instant with an offset (or Z), as aware UTC; None when malformed or naive."""
     if not text or len(text) > 40:

@@ -14,12 +14,12 @@ from practice.notifications import service as notifications
 from practice.security.private_pages import make_private, owned_or_404
 from practice.timeformats import (
     instant_for_url,
-    is_known_timezone,
     known_timezones,
     local_day,
     long_instant,
     parse_day,
     parse_instant,
+    zone_or,
 )
 
 bp = make_private(Blueprint("admin", __name__, url_prefix="/admin"))
@@ -144,8 +144,7 @@ def reschedule(booking_id: int):
 
 def _zone() -> str:
     # Links carry the zone as ?tz=; the confirm form as its timezone field.
-    zone = request.values.get("tz") or request.form.get("timezone", "")
-    return zone if is_known_timezone(zone) else current_user.timezone
+    return zone_or(request.values.get("tz") or request.form.get("timezone"), current_user.timezone)
 
 
 def _render_new_times(booking: Booking, zone: str, status: int, message: str | None = None):

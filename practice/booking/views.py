@@ -13,11 +13,11 @@ from practice.security.token_links import keep_link_private
 from practice.sqltypes import MAX_ID
 from practice.timeformats import (
     instant_for_url,
-    is_known_timezone,
     known_timezones,
     long_instant,
     parse_day,
     parse_instant,
+    zone_or,
 )
 
 bp = Blueprint("booking", __name__)
@@ -48,8 +48,7 @@ def _service_or_404(slug: str, service_id: int):
 
 def _client_zone(default: str) -> str:
     # Links carry the zone as ?tz=; the details and confirm forms as their timezone field.
-    zone = request.values.get("tz") or request.form.get("timezone", "")
-    return zone if is_known_timezone(zone) else default
+    return zone_or(request.values.get("tz") or request.form.get("timezone"), default)
 
 
 @bp.get("/")
