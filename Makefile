@@ -27,8 +27,14 @@ instance/secret_key: | $(BIN)/python
 	mkdir -p instance
 	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(48))" > $@
 
+# The Fernet key that seals clients' notes and phone numbers, made once; PRACTICE_DATA_KEYS in the
+# environment wins over it. Losing it loses those fields: back it up apart from the database.
+instance/data_keys: | $(VENV)/.installed
+	mkdir -p instance
+	umask 077 && $(BIN)/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" > $@
+
 # umask 077: the database, the queue and the mail files hold clients' details; only this user reads them.
-migrate: install instance/secret_key
+migrate: install instance/secret_key instance/data_keys
 	umask 077 && $(BIN)/flask db upgrade
 
 seed: migrate

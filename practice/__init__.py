@@ -2,13 +2,13 @@
 import logging
 import os
 
-from flask import Flask, request
+from flask import Flask
 
 from practice.config import default_instance_path, settings_from_environment
 from practice import models  # noqa: F401  (registers every table with the metadata)
 from practice import money, timeformats
-from practice.extensions import begin_write_transaction, csrf, db, limiter, login_manager, mail, migrate
-from practice.security import redact_tokens
+from practice.extensions import csrf, db, limiter, login_manager, mail, migrate
+from practice.security import redact_tokens, sealing
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -28,8 +28,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("Set SECRET_KEY, or run `make run`, which keeps one in instance/secret_key.")
 
+    sealing.install(app)
     db.init_app(app)
-    app.before_request(_open_write_transaction_for_changes)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -46,14 +46,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-def _open_write_transaction_for_changes() -> None:
-    # A request that changes something takes SQLite's write lock before it reads anything.
-    # Otherwise a write committed meanwhile (by the worker, say) leaves its read snapshot
-    # stale, and SQLite fails the later write at once with "database is locked".
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
-        begin_write_transaction()
-
-
 def _register_blueprints(app: Flask) -> None:
     from practice import errors
     from practice.accounts import views as accounts
@@ -63,9 +55,11 @@ def _register_blueprints(app: Flask) -> None:
     from practice.catalog import views as catalog
     from practice.notifications import views as notifications
     from practice.scheduling import views as scheduling
+    from practice.security import views as security
 
     errors.register(app)
-    app.register_blueprint(accounts.bp)
+    accounts.register_blueprints(app)
+    app.register_blueprint(security.bp)
     app.register_blueprint(catalog.bp)
     app.register_blueprint(scheduling.bp)
     app.register_blueprint(admin.bp)
@@ -83,5 +77,7 @@ def _register_cli(app: Flask) -> None:
 def _register_outbox_enqueue(app: Flask) -> None:
     from practice import worker
     from practice.notifications import enqueue
+    # Imported for its subscriptions: the emails each booking change owes.
+    from practice.notifications import service  # noqa: F401
 
     enqueue.install(app, worker.send_outbox_message)

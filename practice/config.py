@@ -46,18 +46,29 @@ def mail_settings_from_environment(instance_path: str) -> dict:
     }
 
 
-def _stored_secret_key(instance_path: str) -> str | None:
-    """The key `make run` keeps in instance/secret_key, when SECRET_KEY is not set."""
-    path = Path(instance_path) / "secret_key"
+def _stored(instance_path: str, name: str) -> str | None:
+    """A key `make run` keeps in instance/<name> (secret_key, data_keys), used when the environment sets none."""
+    path = Path(instance_path) / name
     if not path.exists():
         return None
     return path.read_text().strip() or None
 
 
+def data_keys_path(instance_path: str) -> Path:
+    return Path(instance_path) / "data_keys"
+
+
 def settings_from_environment(instance_path: str) -> dict:
     """Return the Flask config for this process; every knob is an environment variable."""
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or _stored_secret_key(instance_path),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or _stored(instance_path, "secret_key"),
+        # Fernet keys, newest first, that seal clients' notes and phone numbers at rest.
+        "PRACTICE_DATA_KEYS": os.environ.get("PRACTICE_DATA_KEYS") or _stored(instance_path, "data_keys"),
+        #: Whether PRACTICE_DATA_KEYS came from instance/data_keys (which `flask rotate-data-key` may rewrite).
+        "DATA_KEYS_FROM_FILE": not os.environ.get("PRACTICE_DATA_KEYS"),
+        # Off: after the first practice, people join only by an owner's invitation. On: an
+        # install hosting several independent practices lets anyone set up their own.
+        "ALLOW_SIGNUP": _flag("ALLOW_SIGNUP", "0"),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or _instance_sqlite_url(instance_path),
         # Query parameters carry names, emails and notes: keep them out of logs and errors.
         "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True},

@@ -1,10 +1,11 @@
-"""The demo practice: a massage therapist and a grief counselor, with hours and a few bookings."""
+"""The demo practice: a massage therapist who owns it and a grief counselor she invited, with hours and a few bookings."""
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from practice.accounts.models import Practitioner
+from practice.accounts.invitations import LIFETIME
+from practice.accounts.models import Invitation, Membership, Practice, Practitioner, Role
 from practice.booking import service as booking_service
 from practice.booking.service import BookingError, ClientDetails
 from practice.catalog.models import LocationKind, Service, ServiceStatus
@@ -14,7 +15,9 @@ from practice.scheduling.models import DateOverride, WeeklyHours
 
 DEMO_PASSWORD = "stillwater-demo"
 PRACTICE = "Stillwater Practice"
+PRACTICE_SLUG = "stillwater"
 ADDRESS = "14 Alder Lane, Bristol BS6 5AA"
+CONTACT = "hello@stillwater.example"
 ZONE = "Europe/London"
 THURSDAY = 3
 #: The remembrance circle meets on the first Thursday evening of the month, and only then.
@@ -26,7 +29,9 @@ PRACTITIONERS = [
         "email": "rowan@stillwater.example",
         "name": "Rowan Hale",
         "slug": "rowan-hale",
-        "bio": "Massage therapist. Gentle, unhurried bodywork for recovery after pregnancy loss, "
+        "role": Role.owner,
+        "profession": "Massage therapist",
+        "bio": "Gentle, unhurried bodywork for recovery after pregnancy loss, "
         "with your comfort and consent guiding every session.",
         "hours": {1: [(9, 30, 13, 0), (14, 0, 18, 0)], 2: [(9, 30, 13, 0), (14, 0, 18, 0)],
                   3: [(12, 0, 20, 0)], 4: [(9, 30, 13, 0), (14, 0, 18, 0)], 5: [(10, 0, 14, 0)]},
@@ -44,7 +49,9 @@ PRACTITIONERS = [
         "email": "imogen@stillwater.example",
         "name": "Imogen Reyes",
         "slug": "imogen-reyes",
-        "bio": "Grief counselor. A quiet space to talk about miscarriage, stillbirth and the loss of a "
+        "role": Role.practitioner,
+        "profession": "Grief counselor",
+        "bio": "A quiet space to talk about miscarriage, stillbirth and the loss of a "
         "baby — alone, with a partner, or alongside others who understand.",
         "hours": {0: [(10, 0, 17, 0)], 1: [(10, 0, 17, 0)], 2: [(13, 0, 20, 0)], 3: [(10, 0, 17, 0)]},
         "services": [
@@ -66,7 +73,10 @@ PRACTITIONERS = [
 DEMO_LOGINS = [p["email"] for p in PRACTITIONERS]
 
 DEMO_CLIENTS = [
-    ClientDetails(name="Hannah Brooks", email="hannah@example.org", timezone="Europe/London", pronouns="she/her"),
+    ClientDetails(
+        name="Hannah Brooks", email="hannah@example.org", timezone="Europe/London", pronouns="she/her",
+        phone="07700 900123", note="It's been six weeks. I'd rather not talk about due dates, if that's all right.",
+    ),
     ClientDetails(name="Sam and Alex Turner", email="turners@example.org", timezone="Europe/London"),
     ClientDetails(name="Priya Shah", email="priya@example.org", timezone="Europe/London", preferred_name="Pri"),
 ]
@@ -76,8 +86,14 @@ def seed_demo(now: datetime) -> bool:
     """Create the demo practice unless it exists; returns whether anything was created."""
     if db.session.scalar(select(Practitioner).where(Practitioner.email == DEMO_LOGINS[0])):
         return False
+    practice = _practice(now)
+    owner = None
     for spec in PRACTITIONERS:
-        practitioner = _practitioner(spec)
+        practitioner = _practitioner(spec, practice, now)
+        if spec["role"] is Role.owner:
+            owner = practitioner
+        else:
+            _accepted_invitation(practice, owner, practitioner, now)
         for service_spec in spec["services"]:
             values = dict(service_spec)
             evening = values.pop("first_thursdays", None)
@@ -89,14 +105,33 @@ def seed_demo(now: datetime) -> bool:
     return True
 
 
-def _practitioner(spec: dict) -> Practitioner:
+def _practice(now: datetime) -> Practice:
+    practice = Practice(
+        name=PRACTICE, slug=_free_practice_slug(), timezone=ZONE, contact_email=CONTACT, address=ADDRESS,
+        min_notice_minutes=12 * 60, max_advance_days=60, currency="GBP", created_at=now,
+    )
+    db.session.add(practice)
+    db.session.flush()
+    return practice
+
+
+def _free_practice_slug() -> str:
+    # The seed may run on an install that already has a practice of its own at "stillwater".
+    slug, n = PRACTICE_SLUG, 1
+    while db.session.scalar(select(Practice.id).where(Practice.slug == slug)) is not None:
+        n += 1
+        slug = f"{PRACTICE_SLUG}-{n}"
+    return slug
+
+
+def _practitioner(spec: dict, practice: Practice, now: datetime) -> Practitioner:
     practitioner = Practitioner(
-        email=spec["email"], name=spec["name"], practice_name=PRACTICE, slug=spec["slug"],
-        timezone=ZONE, bio=spec["bio"], contact_email="hello@stillwater.example",
-        min_notice_minutes=12 * 60, max_advance_days=60,
+        email=spec["email"], name=spec["name"], profession=spec["profession"], slug=spec["slug"], bio=spec["bio"],
+        session_version=0, created_at=now,
     )
     practitioner.set_password(DEMO_PASSWORD)
     db.session.add(practitioner)
+    db.session.add(Membership(practice=practice, practitioner=practitioner, role=spec["role"], created_at=now))
     db.session.flush()
     for weekday, ranges in spec["hours"].items():
         for h1, m1, h2, m2 in ranges:
@@ -105,10 +140,17 @@ def _practitioner(spec: dict) -> Practitioner:
     return practitioner
 
 
+def _accepted_invitation(practice: Practice, owner: Practitioner, practitioner: Practitioner, now: datetime) -> None:
+    """How a second practitioner joins: the owner invited them, and they accepted."""
+    db.session.add(Invitation(
+        practice_id=practice.id, email=practitioner.email, role=Role.practitioner, invited_by_id=owner.id,
+        created_at=now, expires_at=now + LIFETIME, accepted_at=now, practitioner_id=practitioner.id,
+    ))
+
+
 def _service(practitioner: Practitioner, spec: dict) -> Service:
-    values = {"location_kind": LocationKind.in_person, "location_detail": ADDRESS, "currency": "GBP",
-              "status": ServiceStatus.published, **spec}
-    service = Service(practitioner_id=practitioner.id, **values)
+    values = {"location_kind": LocationKind.in_person, "location_detail": ADDRESS, "status": ServiceStatus.published, **spec}
+    service = Service(practice_id=practitioner.practice_id, practitioner_id=practitioner.id, **values)
     db.session.add(service)
     db.session.flush()
     return service

@@ -1,8 +1,23 @@
 """Every model, imported in one place so the migrations see the whole schema."""
-from practice.accounts.models import Practitioner
+from practice.accounts.models import Invitation, Membership, Practice, Practitioner
 from practice.booking.models import Booking
 from practice.catalog.models import Service
+from practice.clients.models import Client
 from practice.notifications.models import OutboxMessage
 from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours
+from practice.security.models import AuditEvent
 
-__all__ = ["Booking", "DateOverride", "OutboxMessage", "Practitioner", "Service", "TimeOff", "WeeklyHours"]
+__all__ = [
+    "AuditEvent",
+    "Booking",
+    "Client",
+    "DateOverride",
+    "Invitation",
+    "Membership",
+    "OutboxMessage",
+    "Practice",
+    "Practitioner",
+    "Service",
+    "TimeOff",
+    "WeeklyHours",
+]

@@ -1,7 +1,8 @@
-"""Column types shared by the models."""
+"""Column types and constraints shared by the models."""
+import enum
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime
+from sqlalchemy import CheckConstraint, DateTime
 from sqlalchemy.types import TypeDecorator
 
 #: Row ids are 32-bit integers in PostgreSQL: a larger number from a URL or JSON names no row.
@@ -32,3 +33,9 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def enum_check(column: str, enum_class: type[enum.Enum]) -> CheckConstraint:
+    """A CHECK that the column holds one of the enum's values: the database refuses any other string."""
+    values = ", ".join(f"'{member.value}'" for member in enum_class)
+    return CheckConstraint(f"{column} IN ({values})", name=f"{column}_valid")

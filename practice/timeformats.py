@@ -85,7 +85,19 @@ def long_instant(value: datetime, zone: str) -> str:
     return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}"
 
 
+def notice_text(minutes: int) -> str:
+    """720 → "12 hours", 90 → "90 minutes", 2880 → "2 days": a notice period as people say it."""
+    if minutes % (24 * 60) == 0 and minutes:
+        days = minutes // (24 * 60)
+        return f"{days} day{'s' if days != 1 else ''}"
+    if minutes % 60 == 0 and minutes:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
 FILTERS = {
+    "notice_text": notice_text,
     "clock": clock,
     "weekday_and_date": weekday_and_date,
     "short_day": short_day,

@@ -9,14 +9,16 @@ import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from huey import Huey, RedisHuey, crontab
 from huey.storage import SqliteStorage
 
 from practice import create_app
 from practice.config import default_instance_path, queue_settings_from_environment
+from practice.accounts import service as accounts
 from practice.booking import service as booking_service
 from practice.notifications import delivery, reminders
+from practice.notifications import service as notifications
 
 log = logging.getLogger(__name__)
 
@@ -77,17 +79,31 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _app_context():
+    # A task Huey runs at once (immediate mode, as in tests) runs in the caller's app; in a
+    # consumer process there is none, and the worker's own app is used.
+    app = current_app._get_current_object() if has_app_context() else task_app.get()
+    return app.app_context()
+
+
 @huey.task()
 def send_outbox_message(message_id: int) -> None:
     """Send one message; queued after the commit that wrote it."""
-    with task_app.get().app_context():
+    with _app_context():
         delivery.deliver(message_id, now=_now())
+
+
+@huey.task()
+def password_reset_requested(email: str) -> None:
+    """Owe a reset link if the address has an account: decided here, so the form answers alike for any address."""
+    with _app_context():
+        accounts.request_password_reset(email, secret_key=current_app.config["SECRET_KEY"], now=_now())
 
 
 @huey.periodic_task(crontab(minute="*"))
 def sweep_outbox() -> None:
     """Send whatever is due: retries, messages whose enqueue was lost, abandoned claims."""
-    with task_app.get().app_context():
+    with _app_context():
         outcomes = delivery.sweep(now=_now())
     done = {outcome.value: count for outcome, count in outcomes.items() if count}
     if done:
@@ -97,11 +113,18 @@ def sweep_outbox() -> None:
 @huey.periodic_task(crontab(minute="*"))
 def owe_due_reminders() -> None:
     """Owe the reminders that have come due; the after-commit hook queues their sending."""
-    with task_app.get().app_context():
+    with _app_context():
         reminders.owe_due_reminders(now=_now())
 
 
 @huey.periodic_task(crontab(minute="*"))
 def expire_stale_holds() -> None:
-    with task_app.get().app_context():
+    with _app_context():
         booking_service.expire_stale_holds(now=_now())
+
+
+@huey.periodic_task(crontab(minute="7"))
+def drop_sent_content() -> None:
+    """Hourly: forget who old messages went to and what they said."""
+    with _app_context():
+        notifications.drop_sent_content(now=_now())

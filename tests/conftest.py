@@ -7,7 +7,7 @@ from playwright.sync_api import sync_playwright
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from practice import create_app
+from practice import create_app, worker
 from practice.extensions import db, limiter
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import PASSWORD
@@ -19,6 +19,8 @@ BASE_TEST_CONFIG = {
     "WTF_CSRF_ENABLED": False,
     "RATELIMIT_ENABLED": False,
     "SERVER_NAME": "localhost",
+    # A fixed test key, so a database migrated once can be copied into every test's app.
+    "PRACTICE_DATA_KEYS": "Xz80qyBg76ACGCUBJ3uEJnVQ__YbsJvCDlyjGYbbo-M=",
 }
 
 
@@ -67,7 +69,11 @@ def _empty_postgres(url: str) -> str:
     app = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        # Replica mode skips triggers, the audit trail's refusal to be emptied among them: only
+        # the test harness ever empties it.
+        db.session.execute(text("SET session_replication_role = replica"))
         db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.session.execute(text("SET session_replication_role = DEFAULT"))
         db.session.commit()
         db.engine.dispose()
     return url
@@ -94,6 +100,17 @@ def make_app(tmp_path, sqlite_template, request):
     # The limiter has no storage to reset unless some app switched rate limiting on.
     if any(app.config["RATELIMIT_ENABLED"] for app in apps):
         limiter.reset()
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_at_once():
+    """Huey tasks queued by a request (a password reset) run at once, in the test's own app.
+
+    The queue tests in tests/notifications use a real queue file of their own instead.
+    """
+    worker.huey.immediate = True
+    yield worker.huey
+    worker.huey.immediate = False
 
 
 @pytest.fixture

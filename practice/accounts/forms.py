@@ -1,4 +1,4 @@
-"""Forms for signing up, logging in, resetting a password and editing the practice profile."""
+"""Forms for setting up a practice, logging in, resetting a password, invitations, the profile and practice settings."""
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -12,12 +12,12 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, Regexp
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
 from practice.accounts.service import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from practice.money import CURRENCY_SYMBOLS
 from practice.timeformats import known_timezones
 
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z"
 _TOO_LONG = "Please keep this under %(max)d characters."
 
 
@@ -54,53 +54,109 @@ def timezone_choices() -> list[SelectChoice]:
     return [SelectChoice(name, name.replace("_", " ")) for name in sorted(known_timezones())]
 
 
-class PracticeFieldsForm(FlaskForm):
-    """The fields a practitioner fills in at sign-up and edits later on the profile."""
+def _email_field(label: str, required: str) -> EmailField:
+    return EmailField(
+        label,
+        [InputRequired(required), Length(max=254, message=_TOO_LONG), Email("That email address doesn't look right.")],
+        filters=[_strip],
+    )
+
+
+def _new_password_field(label: str, required: str) -> PasswordField:
+    return PasswordField(
+        label,
+        [
+            InputRequired(required),
+            Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH, message=f"Please use at least {MIN_PASSWORD_LENGTH} characters."),
+        ],
+    )
+
+
+class PersonFields(FlaskForm):
+    """What a practitioner says about themselves."""
 
     name = StringField("Your name", [InputRequired("Please tell us your name."), Length(max=120, message=_TOO_LONG)], filters=[_strip])
+    profession = StringField(
+        "What you do (optional)", [Length(max=120, message=_TOO_LONG)], filters=[_strip],
+        description="Shown under your name, like “Massage therapist” or “Grief counselor”.",
+    )
+
+
+class SignupForm(PersonFields):
     practice_name = StringField(
         "Practice name", [InputRequired("Please give your practice a name."), Length(max=120, message=_TOO_LONG)], filters=[_strip]
     )
-    slug = StringField(
-        "Web address for your booking page",
-        [
-            InputRequired("Please choose a web address."),
-            Length(min=2, max=60, message="Please use between 2 and 60 characters."),
-            Regexp(SLUG_PATTERN, message="Please use only lowercase letters, digits and single hyphens between them."),
-        ],
+    practice_slug = StringField(
+        "Web address for your practice",
+        [InputRequired("Please choose a web address.")],
         filters=[_strip, _lower],
     )
     # Unknown zones are refused by accounts.service with a friendlier message than WTForms'.
     timezone = SelectField("Timezone", validate_choice=False, default="Europe/London")
+    email = _email_field("Email", "Please give your email address.")
+    password = _new_password_field("Password", "Please choose a password.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = timezone_choices()
 
 
+class AcceptInvitationForm(PersonFields):
+    password = _new_password_field("Choose a password", "Please choose a password.")
+
+
+class ProfileForm(PersonFields):
+    slug = StringField("Web address for your booking page", [InputRequired("Please choose a web address.")], filters=[_strip, _lower])
+    bio = TextAreaField("A short introduction", [Length(max=2000, message="Please keep this under 2,000 characters.")], filters=[_strip])
+
+
 class PracticeSettingsForm(FlaskForm):
-    """Reminders, the cancellation window and how emails look.
+    """Everything the owner sets for the practice; the ranges are checked by accounts.practice_settings."""
 
-    A field missing from a submission keeps its saved value (the checkbox aside, which HTML
-    sends only when ticked); the ranges are checked by accounts.service.
-    """
-
-    reminder_hours = SelectField(
-        "Reminder email to clients",
-        coerce=_hours_or_off,
-        validate_choice=False,
-        invalid_value_message="Please choose a reminder time from the list.",
+    name = StringField("Practice name", [InputRequired("Please give your practice a name.")], filters=[_strip])
+    slug = StringField("Web address for your practice", [InputRequired("Please choose a web address.")], filters=[_strip, _lower])
+    timezone = SelectField("Timezone", validate_choice=False)
+    contact_email = EmailField(
+        "Contact email for clients (optional)",
+        [Optional(), Length(max=254, message=_TOO_LONG), Email("That email address doesn't look right.")],
+        filters=[_strip],
+    )
+    address = TextAreaField("Address (optional)", filters=[_strip], render_kw={"rows": 3})
+    min_notice_minutes = IntegerField(
+        "Minimum notice for a booking, in minutes",
+        invalid_value_message="Please enter a whole number of minutes, like 720.",
+        render_kw={"min": 0, "step": 1, "inputmode": "numeric"},
+    )
+    max_advance_days = IntegerField(
+        "How far ahead clients can book, in days",
+        invalid_value_message="Please enter a whole number of days, like 60.",
+        render_kw={"min": 1, "step": 1, "inputmode": "numeric"},
     )
     cancellation_window_hours = IntegerField(
         "Hours before a session that clients can still reschedule or cancel online",
         invalid_value_message="Please enter a whole number of hours, like 24.",
         render_kw={"min": 0, "max": 336, "step": 1, "inputmode": "numeric"},
     )
-    show_service_in_emails = BooleanField("Name the service in email subjects and calendars")
+    reminder_hours = SelectField(
+        "Reminder email to clients",
+        coerce=_hours_or_off,
+        validate_choice=False,
+        invalid_value_message="Please choose a reminder time from the list.",
+    )
+    # Checked means discreet; HTML sends nothing for an unticked box, which reads as "name the service".
+    discreet_emails = BooleanField("Keep emails and calendar entries discreet")
     accent_colour = ColorField("Accent colour for emails", filters=[_strip, _lower])
+    crisis_resources = TextAreaField("Crisis resources", filters=[_strip], render_kw={"rows": 6})
+    retention_years = IntegerField(
+        "Keep client records for this many years after their last session",
+        invalid_value_message="Please enter a whole number of years, like 7.",
+        render_kw={"min": 1, "max": 30, "step": 1, "inputmode": "numeric"},
+    )
+    currency = SelectField("Currency", choices=[SelectChoice(code) for code in CURRENCY_SYMBOLS], validate_choice=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_choices()
         self.reminder_hours.choices = _reminder_choices(self.reminder_hours.data)
 
 
@@ -111,32 +167,8 @@ def _reminder_choices(current: int | None) -> list[tuple[str, str]]:
     return REMINDER_CHOICES + [(str(current), f"{current} hours before")]
 
 
-class SignupForm(PracticeFieldsForm):
-    email = EmailField(
-        "Email",
-        [InputRequired("Please give your email address."), Length(max=254, message=_TOO_LONG), Email("That email address doesn't look right.")],
-        filters=[_strip],
-    )
-    password = PasswordField(
-        "Password",
-        [
-            InputRequired("Please choose a password."),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=MAX_PASSWORD_LENGTH,
-                message=f"Please use at least {MIN_PASSWORD_LENGTH} characters.",
-            ),
-        ],
-    )
-
-
-class ProfileForm(PracticeFieldsForm, PracticeSettingsForm):
-    bio = TextAreaField("A short introduction", [Length(max=2000, message="Please keep this under 2,000 characters.")], filters=[_strip])
-    contact_email = EmailField(
-        "Contact email for clients (optional)",
-        [Optional(), Length(max=254, message=_TOO_LONG), Email("That email address doesn't look right.")],
-        filters=[_strip],
-    )
+class InvitationForm(FlaskForm):
+    email = _email_field("Their email address", "Please give the address to send the invitation to.")
 
 
 class PasswordResetRequestForm(FlaskForm):
@@ -149,17 +181,7 @@ class PasswordResetRequestForm(FlaskForm):
 
 
 class NewPasswordForm(FlaskForm):
-    password = PasswordField(
-        "New password",
-        [
-            InputRequired("Please choose a new password."),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=MAX_PASSWORD_LENGTH,
-                message=f"Please use at least {MIN_PASSWORD_LENGTH} characters.",
-            ),
-        ],
-    )
+    password = _new_password_field("New password", "Please choose a new password.")
     confirm = PasswordField(
         "Type it again",
         [InputRequired("Please type the new password again."), EqualTo("password", "The two passwords don't match. Please type them again.")],

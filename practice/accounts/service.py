@@ -1,7 +1,8 @@
-"""Practitioner accounts: sign up, authenticate, reset a password, edit the practice profile and settings."""
+"""Practitioner accounts: set up a practice, log in and out, reset a password, edit one's own profile."""
 import hashlib
 import hmac
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -11,9 +12,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from practice.accounts.models import Practitioner
-from practice.extensions import db
+from practice.accounts.models import Membership, Practice, Practitioner, Role
+from practice.extensions import begin_write_transaction, db
 from practice.notifications import service as notifications
+from practice.security import audit
+from practice.security.audit import Actor
+from practice.security.models import AuditAction
 from practice.timeformats import is_known_timezone
 
 MIN_PASSWORD_LENGTH = 10
@@ -25,11 +29,10 @@ RESET_LIFETIME = timedelta(hours=1)
 #: At most one reset email per account in this time: the form must not become a way to flood an inbox.
 RESET_EMAIL_INTERVAL = timedelta(minutes=2)
 
-REMINDER_HOURS = range(1, 169)
-CANCELLATION_WINDOW_HOURS = range(0, 337)
-HEX_COLOUR = re.compile(r"#[0-9a-f]{6}\Z")
-#: WCAG AA for normal text: emails put white text on the accent colour.
-MIN_CONTRAST_WITH_WHITE = 4.5
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+SLUG_LENGTHS = range(2, 61)
+NAME_LIMIT = 120
+BIO_LIMIT = 2000
 
 
 class AccountError(Exception):
@@ -40,31 +43,28 @@ class AccountError(Exception):
         self.field_errors = field_errors
 
 
-@dataclass(frozen=True)
-class PracticeProfile:
-    """What a practitioner says about themselves and their practice."""
-
-    name: str
-    practice_name: str
-    slug: str
-    timezone: str
-    bio: str = ""
-    contact_email: str = ""
-
-
 class InvalidResetLink(Exception):
     """The reset link is malformed, expired, or already used."""
 
 
 @dataclass(frozen=True)
-class PracticeSettings:
-    """How the practice's emails and self-service changes behave."""
+class NewPractice:
+    """What the first person of a practice says about it when setting it up."""
 
-    #: None sends no reminders.
-    reminder_hours: int | None = 24
-    cancellation_window_hours: int = 24
-    show_service_in_emails: bool = False
-    accent_colour: str = "#2f6b5a"
+    name: str
+    slug: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class PersonProfile:
+    """What a practitioner says about themselves; clients read it on the booking pages."""
+
+    name: str
+    profession: str = ""
+    bio: str = ""
+    #: The end of their booking page's address; chosen from the name when left empty.
+    slug: str = ""
 
 
 def normalized_email(email: str) -> str:
@@ -72,64 +72,133 @@ def normalized_email(email: str) -> str:
     return email.strip().lower()
 
 
-def sign_up(*, email: str, password: str, profile: PracticeProfile, now: datetime) -> Practitioner:
-    """Create a practitioner account, or raise AccountError naming every field in the way."""
+def signup_open(*, allow_signup: bool) -> bool:
+    """Anyone may set up a practice on an install that hosts several, or on one that has none yet."""
+    return allow_signup or db.session.scalar(select(Practice.id).limit(1)) is None
+
+
+def create_practice(
+    *, email: str, password: str, person: PersonProfile, practice: NewPractice, actor: Actor, now: datetime
+) -> Practitioner:
+    """Set up a practice with its first practitioner as owner, or raise AccountError naming every field in the way."""
     email = normalized_email(email)
-    errors = _password_errors(password) | _profile_errors(profile, email=email)
+    errors = password_errors(password) | person_errors(person) | _new_practice_errors(practice)
     if errors:
         raise AccountError(errors)
-    practitioner = Practitioner(email=email, created_at=now)
-    practitioner.set_password(password)
-    _apply(practitioner, profile)
-    db.session.add(practitioner)
-    _commit_or_explain(profile, email=email)
+    # The hash is made before the write lock is taken: scrypt is slow on purpose.
+    password_hash = generate_password_hash(password, method="scrypt")
+    begin_write_transaction()
+    errors = _taken_errors(email=email, practice_slug=practice.slug, practitioner_slug=person.slug)
+    if errors:
+        db.session.rollback()
+        raise AccountError(errors)
+    created = Practice(name=practice.name, slug=practice.slug, timezone=practice.timezone, created_at=now)
+    db.session.add(created)
+    practitioner = _new_practitioner(email, password_hash, person, now)
+    db.session.add(Membership(practice=created, practitioner=practitioner, role=Role.owner, created_at=now))
+    db.session.flush()
+    audit.record(
+        AuditAction.practice_created,
+        actor=Actor(practitioner.id, created.id, True, actor.ip_address),
+        now=now,
+        object_type="practice",
+        object_id=created.id,
+    )
+    _commit_or_explain()
     return practitioner
 
 
-def authenticate(email: str, password: str) -> Practitioner | None:
-    """The practitioner with these credentials, or None, taking as long either way."""
-    practitioner = _practitioner_by_email(email)
+def join_practice(
+    *, practice_id: int, email: str, password_hash: str, person: PersonProfile, role: Role, now: datetime
+) -> Practitioner:
+    """Add a practitioner to a practice in the caller's write transaction (an accepted invitation)."""
+    errors = _taken_errors(email=email, practitioner_slug=person.slug)
+    if errors:
+        raise AccountError(errors)
+    practitioner = _new_practitioner(email, password_hash, person, now)
+    db.session.add(Membership(practice_id=practice_id, practitioner=practitioner, role=role, created_at=now))
+    db.session.flush()
+    return practitioner
+
+
+def authenticate(email: str, password: str, *, ip_address: str, now: datetime) -> Practitioner | None:
+    """The practitioner with these credentials, or None, taking as long either way; both are audited.
+
+    The hash is checked before any write lock is taken, so a storm of failed logins never
+    holds up bookings.
+    """
+    practitioner = practitioner_by_email(email)
     if practitioner is None:
         # Hash anyway, so the response time does not reveal which addresses have accounts.
         check_password_hash(_unused_hash(), password)
+        _audit_login(None, AuditAction.sign_in_failed, ip_address, now, detail="unknown address")
         return None
-    return practitioner if practitioner.check_password(password) else None
+    if not practitioner.check_password(password):
+        _audit_login(practitioner, AuditAction.sign_in_failed, ip_address, now)
+        return None
+    _audit_login(practitioner, AuditAction.signed_in, ip_address, now)
+    return practitioner
+
+
+def sign_out(practitioner_id: int, *, actor: Actor, now: datetime) -> None:
+    """End every session of the account, on every device: a shared or lost phone is logged out too."""
+    begin_write_transaction()
+    practitioner = db.session.get(Practitioner, practitioner_id)
+    if practitioner is not None:
+        practitioner.session_version += 1
+        audit.record(AuditAction.signed_out, actor=actor, now=now, object_type="practitioner", object_id=practitioner_id)
+    db.session.commit()
 
 
 def practitioner_by_id(practitioner_id: int) -> Practitioner | None:
     return db.session.get(Practitioner, practitioner_id)
 
 
-def update_profile(
-    practitioner: Practitioner, profile: PracticeProfile, settings: PracticeSettings | None = None
-) -> Practitioner:
-    """Save the practice profile (and settings), or raise AccountError and leave the account unchanged."""
-    errors = _profile_errors(profile, practitioner_id=practitioner.id)
-    if settings is not None:
-        errors |= _settings_errors(settings)
+def practitioner_by_email(email: str) -> Practitioner | None:
+    return db.session.scalar(select(Practitioner).where(func.lower(Practitioner.email) == normalized_email(email)))
+
+
+def update_profile(practitioner: Practitioner, person: PersonProfile, *, actor: Actor, now: datetime) -> Practitioner:
+    """Save what a practitioner says about themselves, or raise AccountError and change nothing."""
+    practitioner_id = practitioner.id
+    errors = person_errors(person)
     if errors:
         raise AccountError(errors)
-    _apply(practitioner, profile)
-    if settings is not None:
-        _apply_settings(practitioner, settings)
-    _commit_or_explain(profile, practitioner_id=practitioner.id)
+    begin_write_transaction()
+    errors = _taken_errors(practitioner_slug=person.slug, practitioner_id=practitioner_id)
+    if errors:
+        db.session.rollback()
+        raise AccountError(errors)
+    practitioner = db.session.get(Practitioner, practitioner_id)
+    changed = [name for name in ("name", "profession", "bio", "slug") if getattr(practitioner, name) != getattr(person, name)]
+    practitioner.name, practitioner.profession, practitioner.bio = person.name, person.profession, person.bio
+    practitioner.slug = person.slug or practitioner.slug
+    if changed:
+        audit.record(
+            AuditAction.profile_changed, actor=actor, now=now, object_type="practitioner",
+            object_id=practitioner_id, detail=", ".join(changed),
+        )
+    _commit_or_explain()
     return practitioner
 
 
-def request_password_reset(email: str, *, secret_key: str, now: datetime) -> None:
-    """Owe a reset link to the account with this address, if there is one.
+def request_password_reset(email: str, *, secret_key: str, now: datetime) -> bool:
+    """Owe a reset link to the account with this address, if there is one; True if one was owed.
 
-    Says nothing either way: the caller must answer every address alike, so the form never
-    reveals who has an account.
+    Runs in the worker, never in the request: the form's answer must take as long for an
+    address with no account as for one with, so it only queues this.
     """
-    practitioner = _practitioner_by_email(email)
+    practitioner = practitioner_by_email(email)
     if practitioner is None:
-        return
+        return False
+    begin_write_transaction()
     if notifications.password_reset_owed_since(practitioner.id, now - RESET_EMAIL_INTERVAL):
-        return
+        db.session.rollback()
+        return False
     reset_url = notifications.external_url("accounts.reset_password", token=password_reset_token(practitioner, secret_key))
     notifications.owe_password_reset(practitioner, reset_url=reset_url, now=now)
     db.session.commit()
+    return True
 
 
 def password_reset_token(practitioner: Practitioner, secret_key: str) -> str:
@@ -155,72 +224,34 @@ def practitioner_for_reset_token(token: str, secret_key: str, *, now: datetime) 
     return practitioner
 
 
-def reset_password(token: str, new_password: str, *, secret_key: str, now: datetime) -> Practitioner:
-    """Set a new password by a reset link; raise InvalidResetLink or AccountError instead."""
-    practitioner = practitioner_for_reset_token(token, secret_key, now=now)
-    if practitioner is None:
+def reset_password(token: str, new_password: str, *, secret_key: str, now: datetime, ip_address: str = "") -> Practitioner:
+    """Set a new password by a reset link, ending every session; raise InvalidResetLink or AccountError instead."""
+    if practitioner_for_reset_token(token, secret_key, now=now) is None:
         raise InvalidResetLink()
-    errors = _password_errors(new_password)
+    errors = password_errors(new_password)
     if errors:
         raise AccountError(errors)
-    practitioner.set_password(new_password)
+    password_hash = generate_password_hash(new_password, method="scrypt")
+    begin_write_transaction()
+    # Checked again under the write lock: two tabs submitting one link must not both succeed.
+    practitioner = practitioner_for_reset_token(token, secret_key, now=now)
+    if practitioner is None:
+        db.session.rollback()
+        raise InvalidResetLink()
+    practitioner.password_hash = password_hash
+    practitioner.session_version += 1
+    audit.record(
+        AuditAction.password_reset,
+        actor=Actor(practitioner.id, practitioner.practice_id, practitioner.is_owner, ip_address),
+        now=now,
+        object_type="practitioner",
+        object_id=practitioner.id,
+    )
     db.session.commit()
     return practitioner
 
 
-def contrast_with_white(colour: str) -> float:
-    """The WCAG contrast ratio of a #rrggbb colour against white, from 1 to 21."""
-    return 1.05 / (_relative_luminance(colour) + 0.05)
-
-
-def _relative_luminance(colour: str) -> float:
-    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def _password_fingerprint(practitioner: Practitioner) -> str:
-    # A digest, not the hash itself: the token's payload is signed but readable by anyone holding it.
-    return hashlib.sha256(practitioner.password_hash.encode()).hexdigest()[:32]
-
-
-def _practitioner_by_email(email: str) -> Practitioner | None:
-    return db.session.scalar(select(Practitioner).where(func.lower(Practitioner.email) == normalized_email(email)))
-
-
-def _settings_errors(settings: PracticeSettings) -> dict[str, str]:
-    errors = {}
-    if settings.reminder_hours is not None and settings.reminder_hours not in REMINDER_HOURS:
-        errors["reminder_hours"] = "Please choose a reminder between 1 hour and 1 week (168 hours) before, or no reminders."
-    if settings.cancellation_window_hours is None or settings.cancellation_window_hours not in CANCELLATION_WINDOW_HOURS:
-        errors["cancellation_window_hours"] = "Please enter a whole number of hours from 0 to 336 (two weeks)."
-    if not HEX_COLOUR.match(settings.accent_colour or ""):
-        errors["accent_colour"] = "Please give a colour as # and six hex digits, like #2f6b5a."
-    elif (ratio := contrast_with_white(settings.accent_colour)) < MIN_CONTRAST_WITH_WHITE:
-        errors["accent_colour"] = (
-            f"That colour is too light for white button text to be read easily (contrast {ratio:.1f}:1; "
-            f"it needs at least {MIN_CONTRAST_WITH_WHITE}:1). Please choose a darker shade."
-        )
-    return errors
-
-
-def _apply_settings(practitioner: Practitioner, settings: PracticeSettings) -> None:
-    practitioner.reminder_hours = settings.reminder_hours
-    practitioner.cancellation_window_hours = settings.cancellation_window_hours
-    practitioner.show_service_in_emails = settings.show_service_in_emails
-    practitioner.accent_colour = settings.accent_colour
-
-
-def _apply(practitioner: Practitioner, profile: PracticeProfile) -> None:
-    practitioner.name = profile.name
-    practitioner.practice_name = profile.practice_name
-    practitioner.slug = profile.slug
-    practitioner.timezone = profile.timezone
-    practitioner.bio = profile.bio
-    practitioner.contact_email = profile.contact_email
-
-
-def _password_errors(password: str) -> dict[str, str]:
+def password_errors(password: str) -> dict[str, str]:
     if len(password) < MIN_PASSWORD_LENGTH:
         return {"password": f"Please use at least {MIN_PASSWORD_LENGTH} characters."}
     if len(password) > MAX_PASSWORD_LENGTH:
@@ -228,35 +259,121 @@ def _password_errors(password: str) -> dict[str, str]:
     return {}
 
 
-def _profile_errors(profile: PracticeProfile, *, email: str | None = None, practitioner_id: int | None = None) -> dict[str, str]:
+def person_errors(person: PersonProfile) -> dict[str, str]:
     errors = {}
-    if not is_known_timezone(profile.timezone):
-        errors["timezone"] = "Please choose a timezone from the list."
-    if _taken(Practitioner.slug, profile.slug, practitioner_id):
-        errors["slug"] = "Another practice already uses that web address. Please choose another."
-    if email is not None and _taken(func.lower(Practitioner.email), email, practitioner_id):
-        # Sign-up is the one place an address's use can be learned; it cannot be avoided
-        # without email confirmation, and the login form still reveals nothing.
-        errors["email"] = "An account with that email already exists. Try logging in instead."
+    if not person.name:
+        errors["name"] = "Please tell us your name."
+    elif len(person.name) > NAME_LIMIT:
+        errors["name"] = f"Please keep this under {NAME_LIMIT} characters."
+    if len(person.profession) > NAME_LIMIT:
+        errors["profession"] = f"Please keep this under {NAME_LIMIT} characters."
+    if len(person.bio) > BIO_LIMIT:
+        errors["bio"] = "Please keep this under 2,000 characters."
+    if person.slug and (len(person.slug) not in SLUG_LENGTHS or not SLUG_PATTERN.match(person.slug)):
+        errors["slug"] = "Please use 2 to 60 lowercase letters, digits and single hyphens between them."
     return errors
 
 
-def _taken(column, value: str, practitioner_id: int | None) -> bool:
-    query = select(Practitioner.id).where(column == value)
-    if practitioner_id is not None:
-        query = query.where(Practitioner.id != practitioner_id)
+def slug_errors(slug: str) -> str | None:
+    if len(slug) not in SLUG_LENGTHS or not SLUG_PATTERN.match(slug):
+        return "Please use 2 to 60 lowercase letters, digits and single hyphens between them."
+    return None
+
+
+def slug_from(name: str) -> str:
+    """A web address made from a name: "Rowan Hale" → "rowan-hale"."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:50].strip("-")
+    return slug if len(slug) >= 2 else "practitioner"
+
+
+def free_practitioner_slug(wanted: str, *, practitioner_id: int | None = None) -> str:
+    """`wanted`, or `wanted-2`, `wanted-3` … whichever no other practitioner uses."""
+    slug, n = wanted, 1
+    while _taken(Practitioner.slug, slug, Practitioner.id, practitioner_id):
+        n += 1
+        slug = f"{wanted}-{n}"
+    return slug
+
+
+def _new_practitioner(email: str, password_hash: str, person: PersonProfile, now: datetime) -> Practitioner:
+    practitioner = Practitioner(
+        email=email,
+        password_hash=password_hash,
+        name=person.name,
+        profession=person.profession,
+        bio=person.bio,
+        slug=person.slug or free_practitioner_slug(slug_from(person.name)),
+        session_version=0,
+        created_at=now,
+    )
+    db.session.add(practitioner)
+    return practitioner
+
+
+def _new_practice_errors(practice: NewPractice) -> dict[str, str]:
+    errors = {}
+    if not practice.name:
+        errors["practice_name"] = "Please give your practice a name."
+    elif len(practice.name) > NAME_LIMIT:
+        errors["practice_name"] = f"Please keep this under {NAME_LIMIT} characters."
+    if message := slug_errors(practice.slug):
+        errors["practice_slug"] = message
+    if not is_known_timezone(practice.timezone):
+        errors["timezone"] = "Please choose a timezone from the list."
+    return errors
+
+
+def _taken_errors(
+    *, email: str | None = None, practice_slug: str | None = None, practitioner_slug: str | None = None,
+    practitioner_id: int | None = None,
+) -> dict[str, str]:
+    errors = {}
+    if email is not None and _taken(func.lower(Practitioner.email), email, Practitioner.id, practitioner_id):
+        # Sign-up is the one place an address's use can be learned; it cannot be avoided
+        # without email confirmation, and the login form still reveals nothing.
+        errors["email"] = "An account with that email already exists. Try logging in instead."
+    if practice_slug and _taken(Practice.slug, practice_slug, Practice.id, None):
+        errors["practice_slug"] = "Another practice already uses that web address. Please choose another."
+    if practitioner_slug and _taken(Practitioner.slug, practitioner_slug, Practitioner.id, practitioner_id):
+        errors["slug"] = "Someone else already uses that web address. Please choose another."
+    return errors
+
+
+def _taken(column, value: str, id_column, own_id: int | None) -> bool:
+    query = select(id_column).where(column == value)
+    if own_id is not None:
+        query = query.where(id_column != own_id)
     return db.session.scalar(query.limit(1)) is not None
 
 
-def _commit_or_explain(profile: PracticeProfile, **identity) -> None:
+def _commit_or_explain() -> None:
     try:
         db.session.commit()
     except IntegrityError:
-        # Someone took the slug or address between our check and the insert.
+        # Someone took the address or web address between our check and the insert.
         db.session.rollback()
-        raise AccountError(
-            _profile_errors(profile, **identity) or {"slug": "That web address was just taken. Please choose another."}
-        ) from None
+        raise AccountError({"slug": "That web address or email was just taken. Please try again."}) from None
+
+
+def _audit_login(practitioner: Practitioner | None, action: AuditAction, ip_address: str, now: datetime, detail: str = "") -> None:
+    # Never the address typed for an unknown account: people type passwords into the wrong box.
+    actor = (
+        Actor(practitioner.id, practitioner.practice_id, practitioner.is_owner, ip_address)
+        if practitioner
+        else Actor(ip_address=ip_address)
+    )
+    begin_write_transaction()
+    audit.record(
+        action, actor=actor, now=now, object_type="practitioner" if practitioner else "",
+        object_id=practitioner.id if practitioner else None, detail=detail,
+    )
+    db.session.commit()
+
+
+def _password_fingerprint(practitioner: Practitioner) -> str:
+    # A digest, not the hash itself: the token's payload is signed but readable by anyone holding it.
+    return hashlib.sha256(practitioner.password_hash.encode()).hexdigest()[:32]
 
 
 @lru_cache(maxsize=1)

@@ -1,8 +1,7 @@
-"""The practitioner's panel: their bookings by day, and the ownership check every admin page uses."""
+"""The practitioner's panel: bookings by day (the whole practice's for its owner), setup progress, private details read."""
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import groupby
-from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -12,10 +11,11 @@ from practice.booking.models import HOLD_EXPIRY, Booking, BookingStatus
 from practice.catalog.models import Service, ServiceStatus
 from practice.extensions import db
 from practice.scheduling.models import WeeklyHours
-from practice.sqltypes import MAX_ID
+from practice.security import audit
+from practice.security.audit import Actor
+from practice.security.authz import visible_to
+from practice.security.models import AuditAction
 from practice.timeformats import local_day
-
-Owned = TypeVar("Owned")
 
 #: The dashboard is a glance, not an archive: beyond this many it says there are more.
 UPCOMING_LIMIT = 200
@@ -41,26 +41,18 @@ class SetupProgress:
         return self.has_published_service and self.has_weekly_hours
 
 
-def owned(model: type[Owned], object_id: int, practitioner_id: int) -> Owned | None:
-    """The `model` row with this id if it belongs to the practitioner, else None."""
-    if not 0 < object_id <= MAX_ID:
-        return None
-    return db.session.scalar(
-        select(model).where(model.id == object_id, model.practitioner_id == practitioner_id)
-    )
+def upcoming_by_day(actor: Actor, zone: str, now: datetime) -> tuple[list[BookingDay], bool]:
+    """Bookings the actor may see that are not yet over, grouped by local day in `zone`; and whether more were left out.
 
-
-def upcoming_by_day(practitioner: Practitioner, now: datetime) -> tuple[list[BookingDay], bool]:
-    """Bookings not yet over, grouped by the practitioner's local day; and whether more were left out.
-
-    A session already under way still shows under Today until it ends. Holds whose payment
-    window has lapsed are left out: they no longer keep anyone's time.
+    An owner sees the whole practice's, a practitioner their own. A session already under
+    way still shows under Today until it ends. Holds whose payment window has lapsed are
+    left out: they no longer keep anyone's time.
     """
     bookings = db.session.scalars(
         select(Booking)
-        .options(joinedload(Booking.service))
+        .options(joinedload(Booking.service), joinedload(Booking.client), joinedload(Booking.practitioner))
         .where(
-            Booking.practitioner_id == practitioner.id,
+            visible_to(actor, Booking),
             Booking.ends_at > now,
             Booking.occupies_time_at(now),
         )
@@ -70,12 +62,12 @@ def upcoming_by_day(practitioner: Practitioner, now: datetime) -> tuple[list[Boo
     more = len(bookings) > UPCOMING_LIMIT
     days = [
         BookingDay(day, list(group))
-        for day, group in groupby(bookings[:UPCOMING_LIMIT], key=lambda b: local_day(b.starts_at, practitioner.timezone))
+        for day, group in groupby(bookings[:UPCOMING_LIMIT], key=lambda b: local_day(b.starts_at, zone))
     ]
     return days, more
 
 
-def recently_cancelled(practitioner: Practitioner, now: datetime) -> list[Booking]:
+def recently_cancelled(actor: Actor, now: datetime) -> list[Booking]:
     """Bookings cancelled in the last week, most recent first.
 
     Holds that lapsed unpaid are left out: no one had been booked, so nothing was lost.
@@ -83,9 +75,9 @@ def recently_cancelled(practitioner: Practitioner, now: datetime) -> list[Bookin
     return list(
         db.session.scalars(
             select(Booking)
-            .options(joinedload(Booking.service))
+            .options(joinedload(Booking.service), joinedload(Booking.client))
             .where(
-                Booking.practitioner_id == practitioner.id,
+                visible_to(actor, Booking),
                 Booking.status == BookingStatus.cancelled,
                 Booking.cancelled_at >= now - RECENTLY,
                 Booking.cancelled_by.is_distinct_from(HOLD_EXPIRY),
@@ -105,4 +97,19 @@ def setup_progress(practitioner: Practitioner) -> SetupProgress:
     return SetupProgress(
         has_published_service=db.session.scalar(published.limit(1)) is not None,
         has_weekly_hours=db.session.scalar(hours.limit(1)) is not None,
+    )
+
+
+def record_private_details_read(booking: Booking, *, actor: Actor, now: datetime) -> None:
+    """Write to the audit trail that `actor` is being shown the booking's sealed details (note, phone).
+
+    Called before the page is drawn, in a transaction of its own; nothing is recorded for a
+    booking with no note and no phone, since nothing private is shown.
+    """
+    shown = [name for name, value in (("note", booking.client_note), ("phone", booking.client.phone)) if value]
+    if not shown:
+        return
+    booking_id = booking.id
+    audit.record_now(
+        AuditAction.sealed_read, actor=actor, now=now, object_type="booking", object_id=booking_id, detail=", ".join(shown)
     )

@@ -11,7 +11,9 @@ from practice.booking import service as booking_service
 from practice.booking.models import Booking
 from practice.booking.times import times_page
 from practice.notifications import service as notifications
-from practice.security.private_pages import make_private, owned_or_404
+from practice.notifications.models import OutboxMessage
+from practice.security.authz import found_or_404, visible_to
+from practice.security.private_pages import current_actor, make_private
 from practice.timeformats import (
     instant_for_url,
     known_timezones,
@@ -31,12 +33,20 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _zone_of_practice() -> str:
+    return current_user.practice.timezone
+
+
+def _booking_or_404(booking_id: int) -> Booking:
+    return found_or_404(Booking, booking_id, current_actor())
+
+
 @bp.get("/")
 def dashboard():
     practitioner = current_user._get_current_object()
-    now = _now()
-    days, more = service.upcoming_by_day(practitioner, now)
-    today = local_day(now, practitioner.timezone)
+    actor, now, zone = current_actor(), _now(), _zone_of_practice()
+    days, more = service.upcoming_by_day(actor, zone, now)
+    today = local_day(now, zone)
     return render_template(
         "admin/dashboard.html",
         days=days,
@@ -44,16 +54,19 @@ def dashboard():
         limit=service.UPCOMING_LIMIT,
         today=today,
         tomorrow=today + timedelta(days=1),
-        cancelled=service.recently_cancelled(practitioner, now),
+        cancelled=service.recently_cancelled(actor, now),
         setup=service.setup_progress(practitioner),
-        failed_emails=notifications.failed_count(practitioner.id),
-        zone=practitioner.timezone,
+        failed_emails=notifications.failed_count(visible_to(actor, OutboxMessage)),
+        whole_practice=actor.is_owner,
+        zone=zone,
     )
 
 
 @bp.get("/bookings/<int:booking_id>")
 def booking_detail(booking_id: int):
-    return _render_detail(owned_or_404(Booking, booking_id, current_user.id))
+    booking = _booking_or_404(booking_id)
+    service.record_private_details_read(booking, actor=current_actor(), now=_now())
+    return _render_detail(booking)
 
 
 def _render_detail(booking: Booking, status: int = 200, message: str | None = None, cancel_form: CancelForm | None = None):
@@ -61,7 +74,7 @@ def _render_detail(booking: Booking, status: int = 200, message: str | None = No
         render_template(
             "admin/booking.html",
             booking=booking,
-            zone=current_user.timezone,
+            zone=_zone_of_practice(),
             policy=booking_service.change_policy(booking, _now()),
             cancel_form=cancel_form or CancelForm(formdata=None),
             message=message,
@@ -72,7 +85,7 @@ def _render_detail(booking: Booking, status: int = 200, message: str | None = No
 
 @bp.post("/bookings/<int:booking_id>/cancel")
 def cancel_booking(booking_id: int):
-    booking = owned_or_404(Booking, booking_id, current_user.id)
+    booking = _booking_or_404(booking_id)
     form = CancelForm()
     now = _now()
     was_active = booking_service.change_policy(booking, now).state != "inactive"
@@ -96,7 +109,7 @@ def cancel_booking(booking_id: int):
 
 @bp.get("/bookings/<int:booking_id>/reschedule")
 def reschedule_times(booking_id: int):
-    booking = owned_or_404(Booking, booking_id, current_user.id)
+    booking = _booking_or_404(booking_id)
     try:
         booking_service.check_movable(booking, by=PRACTITIONER, now=_now())
     except booking_service.ChangeNotAllowed as refused:
@@ -106,7 +119,7 @@ def reschedule_times(booking_id: int):
 
 @bp.get("/bookings/<int:booking_id>/reschedule/confirm")
 def reschedule_confirm(booking_id: int):
-    booking = owned_or_404(Booking, booking_id, current_user.id)
+    booking = _booking_or_404(booking_id)
     zone = _zone()
     start = parse_instant(request.args.get("start"))
     if start is None:
@@ -121,7 +134,7 @@ def reschedule_confirm(booking_id: int):
 
 @bp.post("/bookings/<int:booking_id>/reschedule")
 def reschedule(booking_id: int):
-    booking = owned_or_404(Booking, booking_id, current_user.id)
+    booking = _booking_or_404(booking_id)
     form = RescheduleForm()
     zone = _zone()
     start = parse_instant(form.start.data)
@@ -135,7 +148,7 @@ def reschedule(booking_id: int):
     except booking_service.BookingError as refused:
         return _refused_move(booking, zone, refused)
     flash(
-        f"The booking with {booking.display_name} is now on {long_instant(booking.starts_at, current_user.timezone)}. "
+        f"The booking with {booking.display_name} is now on {long_instant(booking.starts_at, _zone_of_practice())}. "
         "We're emailing them the new time.",
         "success",
     )
@@ -144,7 +157,7 @@ def reschedule(booking_id: int):
 
 def _zone() -> str:
     # Links carry the zone as ?tz=; the confirm form as its timezone field.
-    return zone_or(request.values.get("tz") or request.form.get("timezone"), current_user.timezone)
+    return zone_or(request.values.get("tz") or request.form.get("timezone"), _zone_of_practice())
 
 
 def _render_new_times(booking: Booking, zone: str, status: int, message: str | None = None):

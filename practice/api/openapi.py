@@ -92,9 +92,10 @@ def openapi_document() -> dict:
             "schemas": {
                 "Service": {
                     "type": "object",
-                    "required": ["id", "practitioner", "name", "duration_minutes", "price_cents", "currency", "capacity"],
+                    "required": ["id", "practice", "practitioner", "name", "duration_minutes", "price_cents", "currency", "capacity"],
                     "properties": {
                         "id": {"type": "integer"},
+                        "practice": {"type": "string", "description": "The practice's URL slug"},
                         "practitioner": {"type": "string", "description": "The practitioner's URL slug"},
                         "name": {"type": "string"},
                         "duration_minutes": {"type": "integer"},

@@ -36,6 +36,7 @@ def services():
             "services": [
                 {
                     "id": s.id,
+                    "practice": s.practice.slug,
                     "practitioner": s.practitioner.slug,
                     "name": s.name,
                     "duration_minutes": s.duration_minutes,
@@ -43,7 +44,7 @@ def services():
                     "currency": s.currency,
                     "capacity": s.capacity,
                 }
-                for s in service.published_services()
+                for s in service.every_published_service()
             ]
         }
     )

@@ -12,6 +12,8 @@ class ClientDetailsForm(FlaskForm):
     note = TextAreaField("Anything you'd like us to know (optional)")
     start = HiddenField()
     timezone = HiddenField()
+    #: Random per confirm page: the same confirmation sent twice books once.
+    submission = HiddenField()
 
     def show_errors(self, field_errors: dict[str, str]) -> None:
         for name, message in field_errors.items():

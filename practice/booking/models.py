@@ -3,13 +3,15 @@ import enum
 import secrets
 from datetime import datetime, timezone
 
-from sqlalchemy import CheckConstraint, ColumnElement, Enum, ForeignKey, Index, String, Text, and_, or_
+from sqlalchemy import CheckConstraint, ColumnElement, Enum, ForeignKey, Index, String, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from practice.accounts.models import Practitioner
+from practice.accounts.models import Practice, Practitioner
 from practice.catalog.models import Service
+from practice.clients.models import Client
 from practice.extensions import db
-from practice.sqltypes import UTCDateTime
+from practice.security.sealing import SealedText
+from practice.sqltypes import UTCDateTime, enum_check
 
 
 class BookingStatus(enum.Enum):
@@ -37,6 +39,10 @@ class Booking(db.Model):
             "blocked_start <= starts_at AND blocked_end >= ends_at", name="blocks_cover_session"
         ),
         CheckConstraint("seats >= 1", name="seats_positive"),
+        enum_check("status", BookingStatus),
+        CheckConstraint(
+            "cancelled_by IS NULL OR cancelled_by IN ('client', 'practitioner', 'expiry')", name="cancelled_by_valid"
+        ),
         # The engine reads only bookings that overlap the window it is asked for.
         Index("ix_booking_practitioner_blocked", "practitioner_id", "blocked_start", "blocked_end"),
     )
@@ -44,10 +50,11 @@ class Booking(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Random and unguessable; the manage link carries it, signed.
     public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), index=True)
     practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"))
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), index=True)
     status: Mapped[BookingStatus] = mapped_column(
-        Enum(BookingStatus, native_enum=False, length=20), default=BookingStatus.confirmed
+        Enum(BookingStatus, native_enum=False, length=20, create_constraint=False), default=BookingStatus.confirmed
     )
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -58,25 +65,26 @@ class Booking(db.Model):
     is_group: Mapped[bool] = mapped_column(default=False)
     seats: Mapped[int] = mapped_column(default=1)
     hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    client_name: Mapped[str] = mapped_column(String(120))
-    client_email: Mapped[str] = mapped_column(String(254))
-    client_phone: Mapped[str] = mapped_column(String(40), default="")
-    preferred_name: Mapped[str] = mapped_column(String(120), default="")
-    pronouns: Mapped[str] = mapped_column(String(40), default="")
-    client_note: Mapped[str] = mapped_column(Text, default="")
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    #: What the client wrote when booking: it may speak of a loss, so it is sealed.
+    client_note: Mapped[str] = mapped_column(SealedText, server_default="")
+    #: Random, from the confirm form: the same form sent twice finds this booking instead of making another.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     #: The zone the client chose to see times in; emails use it too.
     client_timezone: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=lambda: datetime.now(timezone.utc)
     )
     #: iCalendar SEQUENCE: raised on every reschedule so calendars replace the old time.
-    sequence: Mapped[int] = mapped_column(default=0)
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: "client", "practitioner", or "expiry" for a hold that lapsed.
     cancelled_by: Mapped[str | None] = mapped_column(String(20))
 
+    practice: Mapped[Practice] = relationship()
     practitioner: Mapped[Practitioner] = relationship()
     service: Mapped[Service] = relationship()
+    client: Mapped[Client] = relationship()
 
     @classmethod
     def occupies_time_at(cls, now: datetime) -> ColumnElement[bool]:
@@ -88,7 +96,7 @@ class Booking(db.Model):
 
     @property
     def display_name(self) -> str:
-        return self.preferred_name or self.client_name
+        return self.client.display_name
 
     @property
     def is_cancelled(self) -> bool:

@@ -5,16 +5,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, url_for
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from practice.accounts.models import Practitioner
+from practice.accounts.models import Practice, Practitioner
 from practice.booking import links
 from practice.booking.models import ACTIVE_STATUSES, HOLD_EXPIRY, Booking, BookingStatus
+from practice.booking.signals import booking_cancelled, booking_confirmed, booking_rescheduled
 from practice.catalog.models import Service, ServiceStatus
+from practice.clients.service import ClientContact, client_for
 from practice.extensions import begin_write_transaction, db
-from practice.notifications import service as notifications
 from practice.scheduling import service as scheduling
 from practice.scheduling.slots import Interval, blocked_interval
 from practice.timeformats import is_known_timezone
@@ -95,6 +95,11 @@ class ClientDetails:
     pronouns: str = ""
     note: str = ""
 
+    def contact(self) -> ClientContact:
+        return ClientContact(
+            name=self.name, email=self.email, phone=self.phone, preferred_name=self.preferred_name, pronouns=self.pronouns
+        )
+
 
 def client_details_from(raw: dict) -> ClientDetails:
     """Check and tidy what a client typed; raise InvalidDetails naming every bad field."""
@@ -121,23 +126,30 @@ def client_details_from(raw: dict) -> ClientDetails:
     return ClientDetails(**values)
 
 
-def book(*, service_id: int, start: datetime, client: ClientDetails, now: datetime) -> Booking:
+def book(
+    *, service_id: int, start: datetime, client: ClientDetails, now: datetime, submission_key: str | None = None
+) -> Booking:
     """Book `client` into `service_id` at `start`, or raise a BookingError.
 
     The slot is re-checked with the scheduling engine inside the transaction that inserts,
     and that transaction is serialised per practitioner, so two clients can never both win
-    the last seat (see _lock_practitioner).
+    the last seat (see _lock_practitioner). A second request with the same `submission_key`
+    (the confirm form sent twice: a double tap, the back button) returns the booking the
+    first one made, rather than a second seat or a "just taken" to the person who holds it.
     """
     start = _future_start(start, now)
     with _serialised_change():
         service = _bookable_service(service_id)
         _lock_practitioner(service.practitioner_id)
+        earlier = _booking_made_by(submission_key, service.practice_id)
+        if earlier is not None:
+            return earlier
         check_still_free(service, start, now)
-        booking = _new_booking(service, start, client, now)
+        booking = _new_booking(service, start, client, now, submission_key)
         _release_expired_holds(booking.practitioner_id, _blocked(booking), now)
         db.session.add(booking)
         _flush_or_taken()
-        notifications.owe_booking_confirmed(booking, now=now)
+        booking_confirmed.send(booking, now=now)
     return booking
 
 
@@ -191,9 +203,7 @@ def reschedule(
         booking.blocked_start, booking.blocked_end = blocked.start, blocked.end
         booking.sequence += 1
         _flush_or_taken()
-        notifications.owe_booking_rescheduled(
-            booking, previous_start=previous_start, now=now, by=by, message=message
-        )
+        booking_rescheduled.send(booking, previous_start=previous_start, now=now, by=by, message=message)
     return booking
 
 
@@ -227,13 +237,13 @@ def cancel_booking(booking: Booking | int, *, by: str, now: datetime, message: s
         # Calendars ignore a CANCEL whose SEQUENCE does not rise (RFC 5546).
         booking.sequence += 1
         db.session.flush()
-        notifications.owe_booking_cancelled(booking, now=now, by=by, message=message)
+        booking_cancelled.send(booking, now=now, by=by, message=message)
     return booking
 
 
 def change_policy(booking: Booking, now: datetime) -> ChangePolicy:
     """What the client's manage link may still do with `booking` at `now`."""
-    hours = booking.practitioner.cancellation_window_hours
+    hours = booking.practice.cancellation_window_hours
     deadline = booking.starts_at - timedelta(hours=hours)
     if not _occupies_time(booking, now):
         state = "inactive"
@@ -260,7 +270,7 @@ def check_changeable(booking: Booking, *, by: str, now: datetime) -> None:
     if policy.state == "started":
         raise ChangeNotAllowed("This session has already started, so it can't be changed.")
     if policy.state == "window" and by == CLIENT:
-        raise ChangeNotAllowed(window_message(booking.practitioner, policy.window_hours))
+        raise ChangeNotAllowed(window_message(booking.practice, policy.window_hours))
 
 
 def check_movable(booking: Booking, *, by: str, now: datetime) -> None:
@@ -268,16 +278,16 @@ def check_movable(booking: Booking, *, by: str, now: datetime) -> None:
     check_changeable(booking, by=by, now=now)
     if by == CLIENT and booking.service.status is not ServiceStatus.published:
         raise ChangeNotAllowed(
-            f"This session can't be moved online any more — please contact {booking.practitioner.practice_name}."
+            f"This session can't be moved online any more — please contact {booking.practice.name}."
         )
 
 
-def window_message(practitioner: Practitioner, hours: int) -> str:
+def window_message(practice: Practice, hours: int) -> str:
     """The cancellation policy in words, with how to reach the practice instead."""
-    contact = f" at {practitioner.contact_email}" if practitioner.contact_email else ""
+    contact = f" at {practice.contact_email}" if practice.contact_email else ""
     return (
         f"Changes can be made up to {hours} hour{'s' if hours != 1 else ''} before your session. "
-        f"To change it now, please contact {practitioner.practice_name}{contact}."
+        f"To change it now, please contact {practice.name}{contact}."
     )
 
 
@@ -297,9 +307,8 @@ def manage_token(booking: Booking, secret_key: str) -> str:
 
 
 def manage_url(booking: Booking) -> str:
-    """The client's own link to see, and cancel, this booking."""
-    token = manage_token(booking, current_app.config["SECRET_KEY"])
-    return url_for("booking.manage", token=token, _external=True)
+    """The client's own link to see, move or cancel this booking, at BASE_URL."""
+    return links.manage_url(booking.public_id)
 
 
 def booking_for_manage_token(token: str, secret_key: str) -> Booking | None:
@@ -440,9 +449,21 @@ def _end_lapsed_holds(now: datetime, *where) -> int:
     return result.rowcount
 
 
-def _new_booking(service: Service, start: datetime, client: ClientDetails, now: datetime) -> Booking:
+def _booking_made_by(submission_key: str | None, practice_id: int) -> Booking | None:
+    if not submission_key:
+        return None
+    return db.session.scalar(
+        select(Booking).where(Booking.submission_key == submission_key, Booking.practice_id == practice_id)
+    )
+
+
+def _new_booking(
+    service: Service, start: datetime, details: ClientDetails, now: datetime, submission_key: str | None
+) -> Booking:
     blocked = blocked_interval(scheduling.service_spec(service), start)
+    client = client_for(service.practice_id, details.contact(), now=now)
     return Booking(
+        practice_id=service.practice_id,
         practitioner_id=service.practitioner_id,
         service_id=service.id,
         status=BookingStatus.confirmed,
@@ -452,23 +473,20 @@ def _new_booking(service: Service, start: datetime, client: ClientDetails, now: 
         blocked_end=blocked.end,
         is_group=service.is_group,
         seats=1,
-        client_name=client.name,
-        client_email=client.email,
-        client_phone=client.phone,
-        preferred_name=client.preferred_name,
-        pronouns=client.pronouns,
-        client_note=client.note,
-        client_timezone=client.timezone,
+        client=client,
+        client_note=details.note,
+        client_timezone=details.timezone,
+        submission_key=submission_key,
         created_at=now,
     )
 
 
-def published_services(practitioner_id: int | None = None) -> list[Service]:
-    """Published services, grouped by practitioner as the practice page lists them; one practitioner's if given."""
+def published_services(practice_id: int, practitioner_id: int | None = None) -> list[Service]:
+    """A practice's published services, grouped by practitioner as its page lists them; one practitioner's if given."""
     query = (
         select(Service)
         .join(Practitioner)
-        .where(Service.status == ServiceStatus.published)
+        .where(Service.practice_id == practice_id, Service.status == ServiceStatus.published)
         .order_by(Practitioner.name, Practitioner.id, Service.name, Service.id)
     )
     if practitioner_id is not None:
@@ -476,17 +494,43 @@ def published_services(practitioner_id: int | None = None) -> list[Service]:
     return list(db.session.scalars(query))
 
 
-def practitioner_by_slug(slug: str) -> Practitioner | None:
-    return db.session.scalar(select(Practitioner).where(Practitioner.slug == slug))
+def every_published_service() -> list[Service]:
+    """Every practice's published services, practice by practice, as the API lists them."""
+    return list(
+        db.session.scalars(
+            select(Service)
+            .join(Practice, Service.practice_id == Practice.id)
+            .join(Practitioner, Service.practitioner_id == Practitioner.id)
+            .where(Service.status == ServiceStatus.published)
+            .order_by(Practice.name, Practice.id, Practitioner.name, Practitioner.id, Service.name, Service.id)
+        )
+    )
 
 
-def published_service(slug: str, service_id: int) -> Service | None:
+def practice_by_slug(slug: str) -> Practice | None:
+    return db.session.scalar(select(Practice).where(Practice.slug == slug))
+
+
+def all_practices() -> list[Practice]:
+    return list(db.session.scalars(select(Practice).order_by(Practice.name, Practice.id)))
+
+
+def practitioner_of(practice_id: int, slug: str) -> Practitioner | None:
+    """The practitioner with this web address, if they belong to the practice."""
+    practitioner = db.session.scalar(select(Practitioner).where(Practitioner.slug == slug))
+    return practitioner if practitioner is not None and practitioner.practice_id == practice_id else None
+
+
+def published_service(practice_slug: str, practitioner_slug: str, service_id: int) -> Service | None:
+    """The published service with this id, if it is offered by that practitioner of that practice."""
     return db.session.scalar(
         select(Service)
-        .join(Practitioner)
+        .join(Practice, Service.practice_id == Practice.id)
+        .join(Practitioner, Service.practitioner_id == Practitioner.id)
         .where(
             Service.id == service_id,
-            Practitioner.slug == slug,
+            Practice.slug == practice_slug,
+            Practitioner.slug == practitioner_slug,
             Service.status == ServiceStatus.published,
         )
     )

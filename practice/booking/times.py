@@ -68,7 +68,7 @@ def _free_times(service: Service, first: date, zone: str, now: datetime, ignored
 def _first_free_day(service: Service, after: date, zone: str, now: datetime, ignored: int | None) -> date | None:
     """The first local day with a free time beyond the first page, within the advance window."""
     start = days_window(after, DAYS_SHOWN, zone)[1]
-    end = now + timedelta(days=service.practitioner.max_advance_days)
+    end = now + timedelta(days=service.practice.max_advance_days)
     if start >= end:
         return None
     later = scheduling.open_slots(service, start, end, now, ignore_booking_id=ignored)

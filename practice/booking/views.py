@@ -1,4 +1,5 @@
 """The public booking pages: practice → service → day and time → details → confirm; and the manage link."""
+import secrets
 from datetime import datetime, timezone
 from functools import partial
 from itertools import groupby
@@ -39,8 +40,15 @@ def _booking_rate_limit() -> str:
     return current_app.config["BOOKING_RATE_LIMIT"]
 
 
-def _service_or_404(slug: str, service_id: int):
-    found = service.published_service(slug, service_id) if service_id <= MAX_ID else None
+def _service_or_404(practice_slug: str, slug: str, service_id: int):
+    found = service.published_service(practice_slug, slug, service_id) if service_id <= MAX_ID else None
+    if found is None:
+        abort(404)
+    return found
+
+
+def _practice_or_404(practice_slug: str):
+    found = service.practice_by_slug(practice_slug)
     if found is None:
         abort(404)
     return found
@@ -52,47 +60,66 @@ def _client_zone(default: str) -> str:
 
 
 @bp.get("/")
-def practice_page():
-    services = service.published_services()
+def home():
+    """The install's practice; with several, a plain list of them."""
+    practices = service.all_practices()
+    if len(practices) == 1:
+        return _render_practice(practices[0])
+    return render_template("booking/practices.html", practices=practices)
+
+
+@bp.get("/book/<practice_slug>")
+def practice_page(practice_slug: str):
+    return _render_practice(_practice_or_404(practice_slug))
+
+
+def _render_practice(practice):
+    services = service.published_services(practice.id)
     by_practitioner = [(p, list(group)) for p, group in groupby(services, key=lambda s: s.practitioner)]
-    return render_template("booking/practice.html", by_practitioner=by_practitioner)
+    return render_template("booking/practice.html", practice=practice, by_practitioner=by_practitioner)
 
 
-@bp.get("/book/<slug>")
-def practitioner_page(slug: str):
-    practitioner = service.practitioner_by_slug(slug)
+@bp.get("/book/<practice_slug>/<slug>")
+def practitioner_page(practice_slug: str, slug: str):
+    practice = _practice_or_404(practice_slug)
+    practitioner = service.practitioner_of(practice.id, slug)
     if practitioner is None:
         abort(404)
-    services = service.published_services(practitioner.id)
-    return render_template("booking/practitioner.html", practitioner=practitioner, services=services)
+    services = service.published_services(practice.id, practitioner.id)
+    return render_template("booking/practitioner.html", practice=practice, practitioner=practitioner, services=services)
 
 
-@bp.get("/book/<slug>/<int:service_id>")
-def service_page(slug: str, service_id: int):
-    chosen = _service_or_404(slug, service_id)
-    zone = _client_zone(chosen.practitioner.timezone)
+@bp.get("/book/<practice_slug>/<slug>/<int:service_id>")
+def service_page(practice_slug: str, slug: str, service_id: int):
+    chosen = _service_or_404(practice_slug, slug, service_id)
+    zone = _client_zone(chosen.practice.timezone)
     return _render_times(chosen, zone, status=200)
 
 
 def _render_times(chosen, zone: str, status: int, message: str | None = None):
     times = _times_page(chosen, zone)
+    where = _service_address(chosen)
     return (
         render_template(
             "booking/service.html",
+            practice=chosen.practice,
             service=chosen,
             message=message,
             **_picker(
                 times,
                 zone,
-                times_url=partial(url_for, "booking.service_page", slug=chosen.practitioner.slug, service_id=chosen.id),
-                choose_url=lambda slot: url_for(
-                    "booking.details", slug=chosen.practitioner.slug, service_id=chosen.id,
-                    start=instant_for_url(slot.start), tz=zone,
-                ),
+                times_url=partial(url_for, "booking.service_page", **where),
+                choose_url=lambda slot: url_for("booking.details", **where, start=instant_for_url(slot.start), tz=zone),
             ),
         ),
         status,
     )
+
+
+@bp.app_template_global("service_address")
+def _service_address(chosen) -> dict:
+    """The URL values naming a service: its practice, its practitioner, its id."""
+    return dict(practice_slug=chosen.practice.slug, slug=chosen.practitioner.slug, service_id=chosen.id)
 
 
 def _times_page(chosen, zone: str, moving=None):
@@ -111,12 +138,12 @@ def _picker(times, zone: str, *, times_url, choose_url) -> dict:
     return dict(times=times, zone=zone, zones=sorted(known_timezones()), times_url=times_url, choose_url=choose_url)
 
 
-@bp.route("/book/<slug>/<int:service_id>/details", methods=["GET", "POST"])
-def details(slug: str, service_id: int):
-    chosen = _service_or_404(slug, service_id)
+@bp.route("/book/<practice_slug>/<slug>/<int:service_id>/details", methods=["GET", "POST"])
+def details(practice_slug: str, slug: str, service_id: int):
+    chosen = _service_or_404(practice_slug, slug, service_id)
     form = ClientDetailsForm()
     start = parse_instant(form.start.data or request.args.get("start"))
-    zone = _client_zone(chosen.practitioner.timezone)
+    zone = _client_zone(chosen.practice.timezone)
     if start is None:
         return _render_times(chosen, zone, 400, "Please choose a time from the list.")
     if request.method == "GET":
@@ -136,21 +163,25 @@ def details(slug: str, service_id: int):
     except service.InvalidDetails as invalid:
         form.show_errors(invalid.field_errors)
         return render_template("booking/details.html", service=chosen, form=form, start=start, zone=zone, message=invalid.message), 422
+    # A fresh key each time the confirm step is shown: sent twice, it finds the booking it made.
+    form.submission.data = secrets.token_urlsafe(24)
     return render_template("booking/confirm.html", service=chosen, form=form, client=client, start=start, zone=client.timezone)
 
 
-@bp.post("/book/<slug>/<int:service_id>/confirm")
+@bp.post("/book/<practice_slug>/<slug>/<int:service_id>/confirm")
 @limiter.limit(_booking_rate_limit)
-def confirm(slug: str, service_id: int):
-    chosen = _service_or_404(slug, service_id)
+def confirm(practice_slug: str, slug: str, service_id: int):
+    chosen = _service_or_404(practice_slug, slug, service_id)
     form = ClientDetailsForm()
     start = parse_instant(form.start.data)
-    zone = _client_zone(chosen.practitioner.timezone)
+    zone = _client_zone(chosen.practice.timezone)
     if start is None:
         return _render_times(chosen, zone, 400, "Please choose a time from the list.")
     try:
         client = service.client_details_from(form.data)
-        booking = service.book(service_id=chosen.id, start=start, client=client, now=_now())
+        booking = service.book(
+            service_id=chosen.id, start=start, client=client, now=_now(), submission_key=_submission_key(form)
+        )
     except service.InvalidDetails as invalid:
         form.show_errors(invalid.field_errors)
         return render_template("booking/details.html", service=chosen, form=form, start=start, zone=zone, message=invalid.message), 422
@@ -159,7 +190,12 @@ def confirm(slug: str, service_id: int):
     except service.BookingError as refused:
         return _render_times(chosen, zone, 422, refused.message)
     flash("You're booked. We've kept the details below — this page's link is yours to come back to.", "success")
-    return redirect(service.manage_url(booking), code=303)
+    return redirect(url_for("booking.manage", token=service.manage_token(booking, current_app.config["SECRET_KEY"])), code=303)
+
+
+def _submission_key(form) -> str | None:
+    key = form.submission.data or ""
+    return key if 16 <= len(key) <= 64 and key.isascii() else None
 
 
 def _booking_or_404(token: str):

@@ -4,7 +4,7 @@ from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAr
 from wtforms.validators import ValidationError
 
 from practice.catalog.models import LOCATION_LABELS, LocationKind
-from practice.catalog.service import CURRENCIES, ServiceDetails, cents_to_price, price_to_cents
+from practice.catalog.service import ServiceDetails, cents_to_price, price_to_cents
 
 
 def strip_whitespace(value):
@@ -61,12 +61,6 @@ class ServiceForm(FlaskForm):
     description = TextAreaField("Description (optional)", filters=[strip_whitespace])
     duration_minutes = WholeNumberField("Length of a session, in minutes", default=60)
     price = PriceField("Price", render_kw={"inputmode": "decimal"})
-    currency = SelectField(
-        "Currency",
-        choices=[SelectChoice(code) for code in CURRENCIES],
-        default="GBP",
-        invalid_choice_message="Please choose a currency from the list.",
-    )
     location_kind = SelectField(
         "Where it happens",
         choices=[SelectChoice(kind.value, label) for kind, label in LOCATION_LABELS.items()],
@@ -86,7 +80,6 @@ class ServiceForm(FlaskForm):
             description=self.description.data or "",
             duration_minutes=self.duration_minutes.data,
             price_cents=self.price.data,
-            currency=self.currency.data,
             location_kind=LocationKind(self.location_kind.data),
             location_detail=self.location_detail.data or "",
             buffer_before_minutes=self.buffer_before_minutes.data,

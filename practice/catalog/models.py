@@ -5,9 +5,9 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from practice.accounts.models import Practitioner
+from practice.accounts.models import Practice, Practitioner
 from practice.extensions import db
-from practice.sqltypes import UTCDateTime
+from practice.sqltypes import UTCDateTime, enum_check
 
 
 class ServiceStatus(enum.Enum):
@@ -42,20 +42,22 @@ class Service(db.Model):
         CheckConstraint("buffer_after_minutes BETWEEN 0 AND 240", name="buffer_after_in_range"),
         CheckConstraint("capacity >= 1", name="capacity_positive"),
         CheckConstraint("slot_step_minutes > 0", name="slot_step_positive"),
+        enum_check("location_kind", LocationKind),
+        enum_check("status", ServiceStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), index=True)
     practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     duration_minutes: Mapped[int]
-    #: Money is integer cents in `currency` (ISO 4217), never a float.
+    #: Money is an integer in minor units of the practice's currency, never a float.
     price_cents: Mapped[int] = mapped_column(default=0)
-    currency: Mapped[str] = mapped_column(String(3), default="GBP")
     buffer_before_minutes: Mapped[int] = mapped_column(default=0)
     buffer_after_minutes: Mapped[int] = mapped_column(default=0)
     location_kind: Mapped[LocationKind] = mapped_column(
-        Enum(LocationKind, native_enum=False, length=20), default=LocationKind.in_person
+        Enum(LocationKind, native_enum=False, length=20, create_constraint=False), default=LocationKind.in_person
     )
     #: The address, video link or phone number, depending on location_kind.
     location_detail: Mapped[str] = mapped_column(String(500), default="")
@@ -66,17 +68,22 @@ class Service(db.Model):
     #: (scheduling rows with this service_id), never in the practitioner's general hours.
     own_hours: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[ServiceStatus] = mapped_column(
-        Enum(ServiceStatus, native_enum=False, length=20), default=ServiceStatus.draft
+        Enum(ServiceStatus, native_enum=False, length=20, create_constraint=False), default=ServiceStatus.draft
     )
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=lambda: datetime.now(timezone.utc)
     )
 
+    practice: Mapped[Practice] = relationship()
     practitioner: Mapped[Practitioner] = relationship()
 
     @property
     def duration(self) -> timedelta:
         return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def currency(self) -> str:
+        return self.practice.currency
 
     @property
     def is_group(self) -> bool:

@@ -9,10 +9,8 @@ from sqlalchemy import select
 
 from practice.accounts.models import Practitioner
 from practice.catalog.models import MAX_BUFFER_MINUTES, MAX_DURATION_MINUTES, LocationKind, Service, ServiceStatus
-from practice.extensions import db
-from practice.money import CURRENCY_SYMBOLS
+from practice.extensions import begin_write_transaction, db
 
-CURRENCIES = tuple(CURRENCY_SYMBOLS)
 MIN_DURATION_MINUTES = 5
 MIN_SLOT_STEP_MINUTES = 5
 MAX_SLOT_STEP_MINUTES = 240
@@ -47,7 +45,6 @@ class ServiceDetails:
     name: str
     duration_minutes: int
     price_cents: int
-    currency: str
     location_kind: LocationKind
     description: str = ""
     location_detail: str = ""
@@ -113,19 +110,15 @@ def check_details(details: ServiceDetails) -> dict[str, str]:
         errors["capacity"] = f"Please choose between 1 (one-to-one) and {MAX_CAPACITY} people."
     if not 0 <= details.price_cents <= MAX_PRICE_CENTS:
         errors["price"] = "Please enter a price between 0 and 100,000."
-    if details.currency not in CURRENCIES:
-        errors["currency"] = "Please choose a currency from the list."
     location_error = _location_error(details.location_kind, details.location_detail)
     if location_error:
         errors["location_detail"] = location_error
     return errors
 
 
-def current_and_archived(practitioner_id: int) -> tuple[list[Service], list[Service]]:
-    """The practitioner's services: those in use (published first), then the archived ones."""
-    services = db.session.scalars(
-        select(Service).where(Service.practitioner_id == practitioner_id).order_by(Service.name, Service.id)
-    ).all()
+def current_and_archived(visible) -> tuple[list[Service], list[Service]]:
+    """The services `visible` (a SQL filter) selects: those in use (published first), then the archived ones."""
+    services = db.session.scalars(select(Service).where(visible).order_by(Service.name, Service.id)).all()
     current = sorted(
         (s for s in services if s.status is not ServiceStatus.archived),
         key=lambda s: s.status is not ServiceStatus.published,
@@ -135,8 +128,11 @@ def current_and_archived(practitioner_id: int) -> tuple[list[Service], list[Serv
 
 def create_service(practitioner: Practitioner, details: ServiceDetails, now: datetime) -> Service:
     """Add a draft service, or raise CatalogError with every field that needs another look."""
+    begin_write_transaction()
     _refuse_bad(details)
-    service = Service(practitioner_id=practitioner.id, status=ServiceStatus.draft, created_at=now)
+    service = Service(
+        practice_id=practitioner.practice_id, practitioner_id=practitioner.id, status=ServiceStatus.draft, created_at=now
+    )
     _apply(service, details)
     db.session.add(service)
     db.session.commit()
@@ -145,6 +141,7 @@ def create_service(practitioner: Practitioner, details: ServiceDetails, now: dat
 
 def update_service(service: Service, details: ServiceDetails) -> Service:
     """Save new details; booked sessions keep the times and length they were booked with."""
+    begin_write_transaction()
     _refuse_bad(details)
     _apply(service, details)
     db.session.commit()
@@ -153,6 +150,7 @@ def update_service(service: Service, details: ServiceDetails) -> Service:
 
 def change_status(service: Service, action: str) -> Service:
     """Publish, unpublish, archive or restore; repeating an action that already happened is a no-op."""
+    begin_write_transaction()
     allowed_from, target = TRANSITIONS[action]
     if service.status is target:
         return service
@@ -174,7 +172,6 @@ def _apply(service: Service, details: ServiceDetails) -> None:
     service.description = details.description
     service.duration_minutes = details.duration_minutes
     service.price_cents = details.price_cents
-    service.currency = details.currency
     service.buffer_before_minutes = details.buffer_before_minutes
     service.buffer_after_minutes = details.buffer_after_minutes
     service.location_kind = details.location_kind

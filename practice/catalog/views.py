@@ -7,7 +7,8 @@ from flask_login import current_user
 from practice.catalog import service
 from practice.catalog.forms import ServiceForm
 from practice.catalog.models import Service
-from practice.security.private_pages import make_private, owned_or_404
+from practice.security.authz import found_or_404, visible_to
+from practice.security.private_pages import current_actor, make_private
 
 bp = make_private(Blueprint("catalog", __name__, url_prefix="/admin/services"))
 
@@ -20,7 +21,7 @@ DONE = {
 
 
 def _render_list(status: int = 200, message: str | None = None):
-    current, archived = service.current_and_archived(current_user.id)
+    current, archived = service.current_and_archived(visible_to(current_actor(), Service))
     return render_template("catalog/list.html", services=current, archived=archived, message=message), status
 
 
@@ -49,7 +50,7 @@ def new_service():
 
 @bp.route("/<int:service_id>/edit", methods=["GET", "POST"])
 def edit_service(service_id: int):
-    found = owned_or_404(Service, service_id, current_user.id)
+    found = found_or_404(Service, service_id, current_actor())
     form = ServiceForm(obj=found, price=found.price_cents)
     if not form.validate_on_submit():
         return _render_form(form, found, 422 if form.is_submitted() else 200)
@@ -63,7 +64,7 @@ def edit_service(service_id: int):
 
 
 def _change_status(service_id: int, action: str):
-    found = owned_or_404(Service, service_id, current_user.id)
+    found = found_or_404(Service, service_id, current_actor())
     try:
         service.change_status(found, action)
     except service.CatalogError as refused:

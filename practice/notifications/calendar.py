@@ -25,6 +25,7 @@ def booking_calendar(
     method: CalendarMethod,
     summary: str,
     location: str,
+    organizer: str,
     manage_url: str | None,
     now: datetime,
 ) -> str:
@@ -37,11 +38,13 @@ def booking_calendar(
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("method", method.value)
-    calendar.add_component(_event(booking, method, summary, location, manage_url, now))
+    calendar.add_component(_event(booking, method, summary, location, organizer, manage_url, now))
     return calendar.to_ical().decode("utf-8")
 
 
-def _event(booking: Booking, method: CalendarMethod, summary: str, location: str, manage_url: str | None, now: datetime) -> Event:
+def _event(
+    booking: Booking, method: CalendarMethod, summary: str, location: str, organizer: str, manage_url: str | None, now: datetime
+) -> Event:
     event = Event()
     event.add("uid", event_uid(booking))
     event.add("sequence", booking.sequence)
@@ -51,7 +54,7 @@ def _event(booking: Booking, method: CalendarMethod, summary: str, location: str
     event.add("summary", summary)
     if location:
         event.add("location", location)
-    event.add("organizer", _organizer(booking))
+    event.add("organizer", _organizer(booking, organizer))
     event.add("attendee", _attendee(booking))
     if method is CalendarMethod.cancel:
         event.add("status", "CANCELLED")
@@ -64,17 +67,16 @@ def _event(booking: Booking, method: CalendarMethod, summary: str, location: str
     return event
 
 
-def _organizer(booking: Booking) -> vCalAddress:
-    practitioner = booking.practitioner
-    organizer = vCalAddress(f"mailto:{practitioner.contact_email or practitioner.email}")
-    organizer.params["cn"] = practitioner.practice_name
+def _organizer(booking: Booking, address: str) -> vCalAddress:
+    organizer = vCalAddress(f"mailto:{address}")
+    organizer.params["cn"] = booking.practice.name
     return organizer
 
 
 def _attendee(booking: Booking) -> vCalAddress:
     # RFC 5546 asks a REQUEST to name its attendee; RSVP off, since the booking is already made
     # and a reply would only land in the practice's inbox unexplained.
-    attendee = vCalAddress(f"mailto:{booking.client_email}")
+    attendee = vCalAddress(f"mailto:{booking.client.email}")
     attendee.params["cn"] = booking.display_name
     attendee.params["role"] = "REQ-PARTICIPANT"
     attendee.params["partstat"] = "ACCEPTED"

@@ -14,7 +14,7 @@ from flask import current_app
 from flask_mail import Message
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
-from practice.accounts.models import Practitioner
+from practice.accounts.models import Practice
 from practice.booking.models import Booking, BookingStatus
 from practice.extensions import begin_write_transaction, db
 from practice.notifications.models import MessageKind, OutboxMessage, OutboxStatus
@@ -153,8 +153,8 @@ def claim(message_id: int, *, now: datetime) -> ClaimedMessage | None:
 
 def _read_claimed(message_id: int) -> ClaimedMessage:
     message, practice_name, contact_email = db.session.execute(
-        select(OutboxMessage, Practitioner.practice_name, Practitioner.contact_email)
-        .join(Practitioner, OutboxMessage.practitioner_id == Practitioner.id)
+        select(OutboxMessage, Practice.name, Practice.contact_email)
+        .join(Practice, OutboxMessage.practice_id == Practice.id)
         .where(OutboxMessage.id == message_id)
         .execution_options(populate_existing=True)
     ).one()

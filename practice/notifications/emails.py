@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import render_template
 
-from practice.accounts.models import Practitioner
+from practice.accounts.models import Practice, Practitioner
 from practice.booking.models import Booking
 from practice.catalog.models import LocationKind, Service
 
@@ -24,7 +24,7 @@ class RenderedEmail:
 
 
 @dataclass(frozen=True)
-class Practice:
+class Sender:
     """Whose name, colour and address an email carries."""
 
     name: str
@@ -56,7 +56,7 @@ class Appointment:
     location_url: str
 
 
-def render_email(template: str, *, subject: str, practice: Practice, **context) -> RenderedEmail:
+def render_email(template: str, *, subject: str, practice: Sender, **context) -> RenderedEmail:
     """Render notifications/<template>.txt and .html with the same context."""
     # One line, whatever a name contains: a line break in a header could add headers of its own.
     subject = " ".join(subject.split())[:SUBJECT_LIMIT]
@@ -68,13 +68,13 @@ def render_email(template: str, *, subject: str, practice: Practice, **context) 
     )
 
 
-def practice_of(practitioner: Practitioner) -> Practice:
-    accent = practitioner.accent_colour or ""
+def sender_of(practice: Practice) -> Sender:
+    accent = practice.accent_colour or ""
     # The colour lands in style attributes: anything but #rrggbb could smuggle in other CSS.
-    return Practice(
-        name=practitioner.practice_name,
+    return Sender(
+        name=practice.name,
         accent=accent.lower() if HEX_COLOUR.match(accent) else DEFAULT_ACCENT,
-        contact_email=practitioner.contact_email,
+        contact_email=practice.contact_email,
     )
 
 
@@ -84,13 +84,13 @@ def appointment(booking: Booking, zone: str) -> Appointment:
     day, hours = f"{start:%A} {start.day} {start:%B %Y}", f"{start:%H:%M}–{end:%H:%M}"
     return Appointment(
         client_name=booking.display_name,
-        pronouns=booking.pronouns,
+        pronouns=booking.client.pronouns,
         when=f"{day}, {hours}",
         day=day,
         hours=hours,
         short_when=short_time(booking.starts_at, zone),
         zone=zone.replace("_", " "),
-        service_name=service.name if booking.practitioner.show_service_in_emails else "",
+        service_name="" if booking.practice.discreet_emails else service.name,
         location_label=service.location_label,
         location_detail=service.location_detail,
         location_url=_video_link(service),
@@ -99,10 +99,10 @@ def appointment(booking: Booking, zone: str) -> Appointment:
 
 def appointment_title(booking: Booking) -> str:
     """The calendar title: the practice, and the service only if the practice allows it."""
-    practice = booking.practitioner.practice_name
-    if booking.practitioner.show_service_in_emails:
-        return f"{booking.service.name} with {practice}"
-    return f"Appointment with {practice}"
+    practice = booking.practice.name
+    if booking.practice.discreet_emails:
+        return f"Appointment with {practice}"
+    return f"{booking.service.name} with {practice}"
 
 
 def location_text(service: Service) -> str:
@@ -124,8 +124,8 @@ def booking_confirmed(booking: Booking, *, manage_url: str) -> RenderedEmail:
     appt = appointment(booking, booking.client_timezone)
     return render_email(
         "booking_confirmed",
-        subject=_named(f"Your appointment with {booking.practitioner.practice_name} on {appt.short_when}", appt),
-        practice=practice_of(booking.practitioner),
+        subject=_named(f"Your appointment with {booking.practice.name} on {appt.short_when}", appt),
+        practice=sender_of(booking.practice),
         appt=appt,
         manage_url=manage_url,
     )
@@ -135,8 +135,8 @@ def booking_rescheduled(booking: Booking, *, previous_start: datetime, by: str, 
     appt = appointment(booking, booking.client_timezone)
     return render_email(
         "booking_rescheduled",
-        subject=_named(f"New time for your appointment with {booking.practitioner.practice_name}: {appt.short_when}", appt),
-        practice=practice_of(booking.practitioner),
+        subject=_named(f"New time for your appointment with {booking.practice.name}: {appt.short_when}", appt),
+        practice=sender_of(booking.practice),
         appt=appt,
         previous_when=short_time(previous_start, booking.client_timezone),
         by=by,
@@ -149,8 +149,8 @@ def booking_cancelled(booking: Booking, *, by: str, message: str, rebook_url: st
     appt = appointment(booking, booking.client_timezone)
     return render_email(
         "booking_cancelled",
-        subject=_named(f"Your appointment with {booking.practitioner.practice_name} on {appt.short_when} is cancelled", appt),
-        practice=practice_of(booking.practitioner),
+        subject=_named(f"Your appointment with {booking.practice.name} on {appt.short_when} is cancelled", appt),
+        practice=sender_of(booking.practice),
         appt=appt,
         by=by,
         message=message,
@@ -162,51 +162,50 @@ def booking_reminder(booking: Booking, *, manage_url: str) -> RenderedEmail:
     appt = appointment(booking, booking.client_timezone)
     return render_email(
         "booking_reminder",
-        subject=_named(f"A reminder of your appointment with {booking.practitioner.practice_name} on {appt.short_when}", appt),
-        practice=practice_of(booking.practitioner),
+        subject=_named(f"A reminder of your appointment with {booking.practice.name} on {appt.short_when}", appt),
+        practice=sender_of(booking.practice),
         appt=appt,
         manage_url=manage_url,
     )
 
 
 def practitioner_new_booking(booking: Booking, *, booking_url: str) -> RenderedEmail:
-    appt = appointment(booking, booking.practitioner.timezone)
+    appt = appointment(booking, booking.practice.timezone)
     return render_email(
         "practitioner_new_booking",
         subject=_named(f"New booking: {appt.client_name}, {appt.short_when}", appt),
-        practice=practice_of(booking.practitioner),
+        practice=sender_of(booking.practice),
         appt=appt,
-        client_email=booking.client_email,
-        client_phone=booking.client_phone,
+        client_email=booking.client.email,
         booking_url=booking_url,
     )
 
 
 def practitioner_cancellation(booking: Booking, *, by: str, message: str, booking_url: str) -> RenderedEmail:
-    appt = appointment(booking, booking.practitioner.timezone)
+    appt = appointment(booking, booking.practice.timezone)
     return render_email(
         "practitioner_cancellation",
         subject=_named(f"Cancelled: {appt.client_name}, {appt.short_when}", appt),
-        practice=practice_of(booking.practitioner),
+        practice=sender_of(booking.practice),
         appt=appt,
         by=by,
         message=message,
-        client_email=booking.client_email,
+        client_email=booking.client.email,
         booking_url=booking_url,
     )
 
 
 def practitioner_reschedule(booking: Booking, *, previous_start: datetime, by: str, message: str, booking_url: str) -> RenderedEmail:
-    appt = appointment(booking, booking.practitioner.timezone)
+    appt = appointment(booking, booking.practice.timezone)
     return render_email(
         "practitioner_reschedule",
         subject=_named(f"Moved: {appt.client_name}, now {appt.short_when}", appt),
-        practice=practice_of(booking.practitioner),
+        practice=sender_of(booking.practice),
         appt=appt,
-        previous_when=short_time(previous_start, booking.practitioner.timezone),
+        previous_when=short_time(previous_start, booking.practice.timezone),
         by=by,
         message=message,
-        client_email=booking.client_email,
+        client_email=booking.client.email,
         booking_url=booking_url,
     )
 
@@ -215,9 +214,21 @@ def password_reset(practitioner: Practitioner, *, reset_url: str) -> RenderedEma
     return render_email(
         "password_reset",
         subject="Reset your Tend password",
-        practice=practice_of(practitioner),
+        practice=sender_of(practitioner.practice),
         practitioner_name=practitioner.name,
         reset_url=reset_url,
+    )
+
+
+def invitation(practice: Practice, *, invited_by: Practitioner, invitation_url: str, expires_at: datetime) -> RenderedEmail:
+    expires = expires_at.astimezone(ZoneInfo(practice.timezone))
+    return render_email(
+        "invitation",
+        subject=f"{invited_by.name} invites you to join {practice.name} on Tend",
+        practice=sender_of(practice),
+        inviter_name=invited_by.name,
+        invitation_url=invitation_url,
+        expires_on=f"{expires:%A} {expires.day} {expires:%B}",
     )
 
 

@@ -2,13 +2,14 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from practice.accounts.models import Practitioner
 from practice.booking.models import Booking
 from practice.extensions import db
-from practice.sqltypes import UTCDateTime
+from practice.security.sealing import SealedText
+from practice.sqltypes import UTCDateTime, enum_check
 
 
 class OutboxStatus(enum.Enum):
@@ -29,34 +30,40 @@ class MessageKind(enum.Enum):
     practitioner_cancellation = "practitioner_cancellation"
     practitioner_reschedule = "practitioner_reschedule"
     password_reset = "password_reset"
+    invitation = "invitation"
 
 
 class OutboxMessage(db.Model):
     """One email, rendered when it was owed, so what was sent is exactly what was meant.
 
-    Rendered content never includes intake answers or the client's note.
+    Rendered content never includes intake answers or the client's note. Who it went to and
+    what it said are sealed at rest, and dropped once the message has been sent a while
+    (see notifications.service.drop_sent_content).
     """
 
     __table_args__ = (
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        enum_check("kind", MessageKind),
+        enum_check("status", OutboxStatus),
         # The sweep asks for due messages in order; keep that an index range.
         Index("ix_outbox_message_status_next_attempt", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[MessageKind] = mapped_column(Enum(MessageKind, native_enum=False, length=40))
+    kind: Mapped[MessageKind] = mapped_column(Enum(MessageKind, native_enum=False, length=40, create_constraint=False))
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), index=True)
     practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"), index=True)
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"), index=True)
-    recipient: Mapped[str] = mapped_column(String(254))
+    recipient: Mapped[str] = mapped_column(SealedText)
     #: Set for messages that must exist at most once (a reminder for one start time).
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
-    subject: Mapped[str] = mapped_column(String(300))
-    body_text: Mapped[str] = mapped_column(Text)
-    body_html: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(SealedText)
+    body_text: Mapped[str] = mapped_column(SealedText)
+    body_html: Mapped[str] = mapped_column(SealedText)
     #: An iCalendar attachment, when the message carries one.
-    ics: Mapped[str | None] = mapped_column(Text)
+    ics: Mapped[str | None] = mapped_column(SealedText)
     status: Mapped[OutboxStatus] = mapped_column(
-        Enum(OutboxStatus, native_enum=False, length=20), default=OutboxStatus.pending
+        Enum(OutboxStatus, native_enum=False, length=20, create_constraint=False), default=OutboxStatus.pending
     )
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -66,6 +73,8 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the recipient, subject and bodies of a sent message were dropped.
+    content_dropped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     practitioner: Mapped[Practitioner] = relationship()
     booking: Mapped[Booking | None] = relationship()

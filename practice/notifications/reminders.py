@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from practice.accounts.models import Practitioner
+from practice.accounts.models import Membership, Practice
 from practice.booking.models import Booking, BookingStatus
 from practice.catalog.models import MAX_BUFFER_MINUTES
 from practice.extensions import begin_write_transaction, db
@@ -35,12 +35,14 @@ def owe_due_reminders(*, now: datetime) -> int:
 def due_booking_ids(*, now: datetime) -> list[int]:
     """Bookings whose reminder is due at `now`, practitioner by practitioner.
 
-    Each practitioner has their own lead time, so each is one range on the booking index
-    (practitioner_id, blocked_start): the cost follows the bookings in the next few hours,
-    never the history.
+    Each practice has its own lead time; each of its practitioners is one range on the
+    booking index (practitioner_id, blocked_start): the cost follows the bookings in the next
+    few hours, never the history.
     """
     lead_times = db.session.execute(
-        select(Practitioner.id, Practitioner.reminder_hours).where(Practitioner.reminder_hours.is_not(None))
+        select(Membership.practitioner_id, Practice.reminder_hours)
+        .join(Practice, Membership.practice_id == Practice.id)
+        .where(Practice.reminder_hours.is_not(None))
     ).all()
     due = []
     for practitioner_id, hours in lead_times:
@@ -90,7 +92,7 @@ def owe_reminder_once(booking_id: int, *, now: datetime) -> bool:
 
 
 def is_reminder_due(booking: Booking, now: datetime) -> bool:
-    hours = booking.practitioner.reminder_hours
+    hours = booking.practice.reminder_hours
     if hours is None or booking.status is not BookingStatus.confirmed:
         return False
     remind_at = booking.starts_at - timedelta(hours=hours)

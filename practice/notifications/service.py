@@ -3,16 +3,19 @@
 The owe_* operations add rows and never commit: the caller commits them together with the
 booking change they describe, so a change and its emails are saved or lost together.
 """
-from datetime import datetime
+from datetime import datetime, timedelta
+from email.utils import parseaddr
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from practice.accounts.models import Practitioner
+from practice.accounts.models import Practice, Practitioner
 from practice.booking import links
 from practice.booking.models import Booking, BookingStatus
-from practice.extensions import db
+from practice.booking.signals import booking_cancelled, booking_confirmed, booking_rescheduled
+from practice.extensions import begin_write_transaction, db
+from practice.external_urls import external_url
 from practice.notifications import emails
 from practice.notifications.calendar import CalendarMethod, booking_calendar
 from practice.notifications.emails import RenderedEmail
@@ -22,6 +25,24 @@ from practice.notifications.models import MessageKind, OutboxMessage, OutboxStat
 PAGE_SIZE = 50
 #: Who can change a booking; the wording of every change email depends on it.
 MOVERS = ("client", "practitioner")
+#: A sent message's recipient, subject and content are kept this long (sealed) for the Emails
+#: page, then dropped: the outbox must not become a second, long-lived copy of client details.
+SENT_CONTENT_KEPT = timedelta(days=14)
+
+
+@booking_confirmed.connect
+def _booking_confirmed(booking: Booking, *, now: datetime, **_) -> None:
+    owe_booking_confirmed(booking, now=now)
+
+
+@booking_rescheduled.connect
+def _booking_rescheduled(booking: Booking, *, previous_start: datetime, now: datetime, by: str, message: str = "", **_) -> None:
+    owe_booking_rescheduled(booking, previous_start=previous_start, now=now, by=by, message=message)
+
+
+@booking_cancelled.connect
+def _booking_cancelled(booking: Booking, *, now: datetime, by: str, message: str = "", **_) -> None:
+    owe_booking_cancelled(booking, now=now, by=by, message=message)
 
 
 def owe_booking_confirmed(booking: Booking, *, now: datetime) -> None:
@@ -141,6 +162,18 @@ def owe_password_reset(practitioner: Practitioner, *, reset_url: str, now: datet
     )
 
 
+def owe_invitation(practice: Practice, *, invited_by: Practitioner, recipient: str, invitation_url: str, expires_at: datetime, now: datetime) -> None:
+    """Owe an invited person the link to join the practice; it shows in the inviting owner's Emails."""
+    _add(
+        MessageKind.invitation,
+        practitioner=invited_by,
+        booking=None,
+        recipient=recipient,
+        email=emails.invitation(practice, invited_by=invited_by, invitation_url=invitation_url, expires_at=expires_at),
+        now=now,
+    )
+
+
 def password_reset_owed_since(practitioner_id: int, since: datetime) -> bool:
     return (
         db.session.scalar(
@@ -156,12 +189,13 @@ def password_reset_owed_since(practitioner_id: int, since: datetime) -> bool:
     )
 
 
-def retry_message(message_id: int, *, practitioner_id: int, now: datetime) -> bool:
-    """Put a failed message back in the queue; False if it is not this practitioner's, or not failed."""
+def retry_message(message_id: int, *, now: datetime) -> bool:
+    """Put a failed message back in the queue; False if it is not failed (the caller checked who may)."""
+    begin_write_transaction()
     # Locked and re-read, so a message a worker is busy with is never reset under it.
     message = db.session.scalar(
         select(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.practitioner_id == practitioner_id)
+        .where(OutboxMessage.id == message_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -177,11 +211,11 @@ def retry_message(message_id: int, *, practitioner_id: int, now: datetime) -> bo
     return True
 
 
-def messages_for(practitioner_id: int, *, page: int = 1) -> tuple[list[OutboxMessage], bool]:
-    """One page of the practitioner's messages, newest first; and whether there are older ones."""
+def messages_for(visible, *, page: int = 1) -> tuple[list[OutboxMessage], bool]:
+    """One page of the messages `visible` (a SQL filter) selects, newest first; and whether there are older ones."""
     messages = db.session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.practitioner_id == practitioner_id)
+        .where(visible)
         .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE + 1)
@@ -189,18 +223,36 @@ def messages_for(practitioner_id: int, *, page: int = 1) -> tuple[list[OutboxMes
     return list(messages[:PAGE_SIZE]), len(messages) > PAGE_SIZE
 
 
-def failed_count(practitioner_id: int) -> int:
+def failed_count(visible) -> int:
     return db.session.scalar(
-        select(func.count(OutboxMessage.id)).where(
-            OutboxMessage.practitioner_id == practitioner_id, OutboxMessage.status == OutboxStatus.failed
-        )
+        select(func.count(OutboxMessage.id)).where(visible, OutboxMessage.status == OutboxStatus.failed)
     )
+
+
+def drop_sent_content(*, now: datetime) -> int:
+    """Drop who a message went to and what it said, SENT_CONTENT_KEPT after it was sent or given up.
+
+    The row stays, so the Emails page still shows what kind of message went when, and to
+    which booking; return how many were dropped.
+    """
+    begin_write_transaction()
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status.in_((OutboxStatus.sent, OutboxStatus.superseded, OutboxStatus.failed)),
+            OutboxMessage.content_dropped_at.is_(None),
+            OutboxMessage.created_at < now - SENT_CONTENT_KEPT,
+        )
+        .values(recipient="", subject="", body_text="", body_html="", ics=None, content_dropped_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount
 
 
 def manage_url_for(booking: Booking) -> str:
     """The client's signed link to see, reschedule or cancel the booking; works in a worker too."""
-    token = links.manage_token(booking.public_id, current_app.config["SECRET_KEY"])
-    return external_url("booking.manage", token=token)
+    return links.manage_url(booking.public_id)
 
 
 def admin_url_for(booking: Booking) -> str:
@@ -208,18 +260,9 @@ def admin_url_for(booking: Booking) -> str:
 
 
 def rebook_url_for(booking: Booking) -> str:
-    return external_url("booking.practitioner_page", slug=booking.practitioner.slug)
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute URL for an email, built from BASE_URL, in a web request or a worker alike.
-
-    Never from the request's Host header: whoever sends the request chooses it, and a reset
-    link pointing at their host would hand them the token.
-    """
-    # Flask builds URLs from a request's host and script root; a stand-in request carries BASE_URL.
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"] or None):
-        return url_for(endpoint, _external=True, **values)
+    return external_url(
+        "booking.practitioner_page", practice_slug=booking.practice.slug, slug=booking.practitioner.slug
+    )
 
 
 def _check_mover(by: str) -> None:
@@ -271,9 +314,15 @@ def _calendar(booking: Booking, method: CalendarMethod, manage_url: str | None, 
         method=method,
         summary=emails.appointment_title(booking),
         location=emails.location_text(booking.service),
+        organizer=_organizer_address(booking.practice),
         manage_url=manage_url,
         now=now,
     )
+
+
+def _organizer_address(practice: Practice) -> str:
+    # The practice's public address, never a practitioner's login; the sending address if it has none.
+    return practice.contact_email or parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
 
 
 def _owe_client(booking: Booking, kind: MessageKind, email: RenderedEmail, *, now: datetime, ics: str | None = None, dedupe_key: str | None = None) -> OutboxMessage:
@@ -281,7 +330,7 @@ def _owe_client(booking: Booking, kind: MessageKind, email: RenderedEmail, *, no
         kind,
         practitioner=booking.practitioner,
         booking=booking,
-        recipient=booking.client_email,
+        recipient=booking.client.email,
         email=email,
         now=now,
         ics=ics,
@@ -309,6 +358,7 @@ def _add(
 ) -> OutboxMessage:
     message = OutboxMessage(
         kind=kind,
+        practice_id=practitioner.practice_id,
         practitioner=practitioner,
         booking=booking,
         recipient=recipient,

@@ -6,7 +6,10 @@ from flask_login import current_user
 
 from practice.notifications import service
 from practice.notifications.models import OutboxMessage
-from practice.security.private_pages import make_private, owned_or_404
+from practice.security import audit
+from practice.security.authz import found_or_404, visible_to
+from practice.security.models import AuditAction
+from practice.security.private_pages import current_actor, make_private
 
 bp = make_private(Blueprint("notifications", __name__, url_prefix="/admin/emails"))
 
@@ -14,30 +17,42 @@ bp = make_private(Blueprint("notifications", __name__, url_prefix="/admin/emails
 LAST_PAGE = 10_000
 
 
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 @bp.get("/")
 def list_messages():
     page = min(max(request.args.get("page", 1, type=int), 1), LAST_PAGE)
-    messages, more = service.messages_for(current_user.id, page=page)
+    visible = visible_to(current_actor(), OutboxMessage)
+    messages, more = service.messages_for(visible, page=page)
     return render_template(
         "notifications/emails.html",
         messages=messages,
         page=page,
         more=more,
-        failed=service.failed_count(current_user.id),
-        zone=current_user.timezone,
+        failed=service.failed_count(visible),
+        zone=current_user.practice.timezone,
     )
 
 
 @bp.get("/<int:message_id>")
 def show_message(message_id: int):
-    message = owned_or_404(OutboxMessage, message_id, current_user.id)
-    return render_template("notifications/email.html", message=message, zone=current_user.timezone)
+    actor = current_actor()
+    message = found_or_404(OutboxMessage, message_id, actor)
+    if message.content_dropped_at is None:
+        # The content is sealed at rest and may hold a client's phone number: reading it is recorded.
+        audit.record_now(
+            AuditAction.sealed_read, actor=actor, now=_now(), object_type="outbox_message", object_id=message_id,
+            detail="email content",
+        )
+    return render_template("notifications/email.html", message=message, zone=current_user.practice.timezone)
 
 
 @bp.post("/<int:message_id>/send-again")
 def send_again(message_id: int):
-    owned_or_404(OutboxMessage, message_id, current_user.id)
-    if service.retry_message(message_id, practitioner_id=current_user.id, now=datetime.now(timezone.utc)):
+    found_or_404(OutboxMessage, message_id, current_actor())
+    if service.retry_message(message_id, now=_now()):
         flash("This email is back in the queue. Tend will try to send it again within a minute or so.", "success")
     else:
         flash("This email isn't waiting to be sent again, so nothing changed.", "info")

@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Optional
 
-from practice.catalog.forms import WholeNumberField, strip_whitespace
+from practice.catalog.forms import strip_whitespace
 from practice.scheduling.rules import WEEKDAYS
 
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
@@ -79,11 +79,6 @@ class TimeOffForm(FlaskForm):
     starts = _local_datetime("From")
     ends = _local_datetime("Until")
     note = StringField("Note for yourself (optional)", filters=[strip_whitespace])
-
-
-class BookingWindowForm(FlaskForm):
-    min_notice_minutes = WholeNumberField("Minimum notice, in minutes")
-    max_advance_days = WholeNumberField("How far ahead clients can book, in days")
 
 
 class OwnHoursForm(FlaskForm):

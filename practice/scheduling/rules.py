@@ -9,7 +9,7 @@ from sqlalchemy import and_, delete, func, select
 from practice.accounts.models import Practitioner
 from practice.booking.models import Booking
 from practice.catalog.models import Service
-from practice.extensions import db
+from practice.extensions import begin_write_transaction, db
 from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours, hours_set
 from practice.timeformats import days_window, local_day
 
@@ -19,8 +19,6 @@ FURTHEST_AHEAD = timedelta(days=3 * 366)
 #: Time off may start in the past ("since this morning"), but not implausibly long ago.
 FURTHEST_BACK = timedelta(days=366)
 MAX_NOTE_LENGTH = 200
-MAX_MIN_NOTICE_MINUTES = 30 * 24 * 60
-MAX_ADVANCE_DAYS = 2 * 366
 
 
 class RuleError(Exception):
@@ -61,7 +59,7 @@ def weekly_hours(practitioner_id: int, service_id: int | None = None) -> dict[in
 
 def upcoming_overrides(practitioner: Practitioner, now: datetime, service_id: int | None = None) -> list[DayOverride]:
     """Overrides from today on, in the practitioner's own calendar; with `service_id`, its dated sessions."""
-    today = local_day(now, practitioner.timezone)
+    today = local_day(now, practitioner.practice.timezone)
     rows = db.session.scalars(
         select(DateOverride)
         .where(hours_set(DateOverride, practitioner.id, service_id), DateOverride.day >= today)
@@ -83,6 +81,7 @@ def upcoming_time_off(practitioner_id: int, now: datetime) -> list[TimeOff]:
 
 def add_weekly_range(practitioner: Practitioner, weekday: int, start: time, end: time) -> WeeklyHours:
     """Add working hours to a weekday, or raise RuleError if they are backwards or overlap."""
+    begin_write_transaction()
     _check_weekday(weekday)
     _check_range(start, end)
     return _add_weekly_range(practitioner.id, None, weekday, start, end, f"your {WEEKDAYS[weekday]} hours")
@@ -104,6 +103,7 @@ def _add_weekly_range(
 
 
 def remove_weekly_range(row: WeeklyHours) -> None:
+    begin_write_transaction()
     db.session.delete(row)
     db.session.commit()
 
@@ -114,17 +114,19 @@ def close_day(practitioner: Practitioner, day: date, now: datetime) -> tuple[Dat
     Returns the override and how many bookings that day still stand: closing a day frees no
     one's session by itself, so the practitioner is told and decides.
     """
+    begin_write_transaction()
     _check_day(practitioner, day, now)
     _clear_day(practitioner.id, day)
     row = DateOverride(practitioner_id=practitioner.id, day=day, start_time=None, end_time=None)
     db.session.add(row)
     db.session.commit()
-    start, end = days_window(day, 1, practitioner.timezone)
+    start, end = days_window(day, 1, practitioner.practice.timezone)
     return row, _bookings_between(practitioner.id, max(start, now), end, now)
 
 
 def add_override_range(practitioner: Practitioner, day: date, start: time, end: time, now: datetime) -> DateOverride:
     """Open a local date at these hours instead of its weekly ones (a closed day opens again)."""
+    begin_write_transaction()
     _check_day(practitioner, day, now)
     _check_range(start, end)
     return _add_override_range(practitioner.id, None, day, start, end, "the other hours that day")
@@ -145,6 +147,7 @@ def _add_override_range(
 
 def remove_override(row: DateOverride) -> None:
     """Remove one override range; a date left with none follows its weekly hours again."""
+    begin_write_transaction()
     db.session.delete(row)
     db.session.commit()
 
@@ -154,6 +157,7 @@ def set_own_hours(service: Service, own_hours: bool) -> Service:
 
     Its own rows are kept either way, so switching back brings its times back unchanged.
     """
+    begin_write_transaction()
     service.own_hours = own_hours
     db.session.commit()
     return service
@@ -161,6 +165,7 @@ def set_own_hours(service: Service, own_hours: bool) -> Service:
 
 def add_service_weekly_range(service: Service, weekday: int, start: time, end: time) -> WeeklyHours:
     """Offer a service every week at these times, or raise RuleError."""
+    begin_write_transaction()
     _check_weekday(weekday)
     _check_service_range(service, start, end)
     return _add_weekly_range(
@@ -173,6 +178,7 @@ def add_service_session(service: Service, day: date, start: time, end: time, now
 
     As with the general hours, a date with sessions replaces the service's weekly times that day.
     """
+    begin_write_transaction()
     _check_day(service.practitioner, day, now)
     _check_service_range(service, start, end)
     return _add_override_range(service.practitioner_id, service.id, day, start, end, "another session that day")
@@ -187,8 +193,9 @@ def add_time_off(
     offset (zoneinfo's fold=0), as working hours do. Returns the row and how many bookings
     fall inside it: they stand until the practitioner cancels them.
     """
-    zone = ZoneInfo(practitioner.timezone)
-    today = local_day(now, practitioner.timezone)
+    begin_write_transaction()
+    zone = ZoneInfo(practitioner.practice.timezone)
+    today = local_day(now, practitioner.practice.timezone)
     errors = {}
     for field, value in (("starts", starts_local), ("ends", ends_local)):
         if not today - FURTHEST_BACK <= value.date() <= today + FURTHEST_AHEAD:
@@ -210,25 +217,9 @@ def add_time_off(
 
 
 def remove_time_off(row: TimeOff) -> None:
+    begin_write_transaction()
     db.session.delete(row)
     db.session.commit()
-
-
-def set_booking_window(practitioner: Practitioner, min_notice_minutes: int, max_advance_days: int) -> Practitioner:
-    """How soon, and how far ahead, clients may book."""
-    errors = {}
-    if not 0 <= min_notice_minutes <= MAX_MIN_NOTICE_MINUTES:
-        errors["min_notice_minutes"] = f"Please choose from 0 to {MAX_MIN_NOTICE_MINUTES:,} minutes (30 days)."
-    if not 1 <= max_advance_days <= MAX_ADVANCE_DAYS:
-        errors["max_advance_days"] = f"Please choose from 1 to {MAX_ADVANCE_DAYS} days."
-    elif min_notice_minutes >= max_advance_days * 24 * 60:
-        errors["min_notice_minutes"] = "The notice you need must be shorter than how far ahead clients can book."
-    if errors:
-        raise RuleError(errors)
-    practitioner.min_notice_minutes = min_notice_minutes
-    practitioner.max_advance_days = max_advance_days
-    db.session.commit()
-    return practitioner
 
 
 def _check_weekday(weekday: int) -> None:
@@ -262,7 +253,7 @@ def _check_no_overlap(start: time, end: time, others: list[tuple[time, time]], w
 
 
 def _check_day(practitioner: Practitioner, day: date, now: datetime) -> None:
-    today = local_day(now, practitioner.timezone)
+    today = local_day(now, practitioner.practice.timezone)
     if day < today:
         raise RuleError({"day": "That date has already passed."})
     if day > today + FURTHEST_AHEAD:

@@ -31,19 +31,19 @@ def availability_for(service: Service, start: datetime, end: datetime) -> slots.
     """The hours `service` is offered in, with only the overrides and time off near [start, end).
 
     Those are its own rows when it keeps its own hours, else the practitioner's general ones.
-    Time off and the booking window belong to the practitioner and apply to every service.
+    Time off belongs to the practitioner and the booking window to the practice; both apply to every service.
     """
-    practitioner = service.practitioner
+    practitioner, practice = service.practitioner, service.practice
     hours_of = hours_owner(service)
     first_day = (start - ZONE_MARGIN).date()
     last_day = (end + ZONE_MARGIN).date()
     return slots.Availability(
-        timezone=practitioner.timezone,
+        timezone=practice.timezone,
         weekly=_weekly_ranges(practitioner.id, hours_of),
         overrides=_override_ranges(practitioner.id, hours_of, first_day, last_day),
         time_off=_time_off(practitioner.id, start - ZONE_MARGIN, end + ZONE_MARGIN),
-        min_notice=timedelta(minutes=practitioner.min_notice_minutes),
-        max_advance=timedelta(days=practitioner.max_advance_days),
+        min_notice=timedelta(minutes=practice.min_notice_minutes),
+        max_advance=timedelta(days=practice.max_advance_days),
     )
 
 

@@ -9,7 +9,6 @@ from practice.catalog import service as catalog
 from practice.catalog.models import Service
 from practice.scheduling import rules
 from practice.scheduling.forms import (
-    BookingWindowForm,
     OverrideForm,
     OwnHoursForm,
     SessionForm,
@@ -17,7 +16,8 @@ from practice.scheduling.forms import (
     WeeklyRangeForm,
 )
 from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours
-from practice.security.private_pages import make_private, owned_or_404
+from practice.security.authz import found_or_404
+from practice.security.private_pages import current_actor, make_private
 from practice.timeformats import weekday_and_date
 
 bp = make_private(Blueprint("scheduling", __name__, url_prefix="/admin/availability"))
@@ -27,7 +27,6 @@ PREFIXES = {
     "weekly_form": "weekly",
     "override_form": "override",
     "time_off_form": "timeoff",
-    "window_form": "window",
     "own_form": "own",
     "session_form": "session",
 }
@@ -49,7 +48,6 @@ def _render(status: int = 200, **submitted):
         "weekly_form": WeeklyRangeForm(formdata=None, prefix=PREFIXES["weekly_form"]),
         "override_form": OverrideForm(formdata=None, prefix=PREFIXES["override_form"]),
         "time_off_form": TimeOffForm(formdata=None, prefix=PREFIXES["time_off_form"]),
-        "window_form": BookingWindowForm(formdata=None, obj=practitioner, prefix=PREFIXES["window_form"]),
         **submitted,
     }
     return render_template(
@@ -58,15 +56,15 @@ def _render(status: int = 200, **submitted):
         weekdays=rules.WEEKDAYS,
         overrides=rules.upcoming_overrides(practitioner, now),
         time_off=rules.upcoming_time_off(practitioner.id, now),
-        services=catalog.current_and_archived(practitioner.id)[0],
-        zone=practitioner.timezone,
+        services=catalog.current_and_archived(Service.practitioner_id == practitioner.id)[0],
+        practice=practitioner.practice,
+        zone=practitioner.practice.timezone,
         **forms,
     ), status
 
 
 def _render_service(found: Service, status: int = 200, **submitted):
     """One service's own hours page, with any submitted form (and its errors) in place."""
-    practitioner = current_user._get_current_object()
     forms = {
         "own_form": OwnHoursForm(formdata=None, obj=found, prefix=PREFIXES["own_form"]),
         "weekly_form": WeeklyRangeForm(formdata=None, prefix=PREFIXES["weekly_form"]),
@@ -76,10 +74,10 @@ def _render_service(found: Service, status: int = 200, **submitted):
     return render_template(
         "scheduling/service_hours.html",
         found=found,
-        week=rules.weekly_hours(practitioner.id, found.id),
+        week=rules.weekly_hours(found.practitioner_id, found.id),
         weekdays=rules.WEEKDAYS,
-        sessions=rules.upcoming_overrides(practitioner, _now(), found.id),
-        zone=practitioner.timezone,
+        sessions=rules.upcoming_overrides(found.practitioner, _now(), found.id),
+        zone=found.practice.timezone,
         **forms,
     ), status
 
@@ -97,7 +95,7 @@ def _done(message: str, anchor: str, endpoint: str = "scheduling.availability", 
 
 def _hours_row_or_404(model, row_id: int, service_id: int | None = None):
     """The practitioner's own row of this set of hours: the general ones, or one service's."""
-    row = owned_or_404(model, row_id, current_user.id)
+    row = found_or_404(model, row_id, current_actor())
     if row.service_id != service_id:
         abort(404)
     return row
@@ -175,26 +173,14 @@ def add_time_off():
 
 @bp.post("/time-off/<int:time_off_id>/remove")
 def remove_time_off(time_off_id: int):
-    row = owned_or_404(TimeOff, time_off_id, current_user.id)
+    row = found_or_404(TimeOff, time_off_id, current_actor())
     rules.remove_time_off(row)
     return _done("That time off is removed.", "time-off")
 
 
-@bp.post("/window")
-def booking_window():
-    form = _submitted(BookingWindowForm, "window_form")
-    if not form.validate():
-        return _render(422, window_form=form)
-    try:
-        rules.set_booking_window(current_user._get_current_object(), form.min_notice_minutes.data, form.max_advance_days.data)
-    except rules.RuleError as refused:
-        return _refused("window_form", form, refused)
-    return _done("Your booking window is saved.", "booking-window")
-
-
 @bp.get("/services/<int:service_id>")
 def service_hours(service_id: int):
-    return _render_service(owned_or_404(Service, service_id, current_user.id))
+    return _render_service(found_or_404(Service, service_id, current_actor()))
 
 
 def _service_done(found: Service, message: str, anchor: str):
@@ -203,7 +189,7 @@ def _service_done(found: Service, message: str, anchor: str):
 
 @bp.post("/services/<int:service_id>/own-hours")
 def set_own_hours(service_id: int):
-    found = owned_or_404(Service, service_id, current_user.id)
+    found = found_or_404(Service, service_id, current_actor())
     form = _submitted(OwnHoursForm, "own_form")
     if not form.validate():
         return _render_service(found, 422, own_form=form)
@@ -215,7 +201,7 @@ def set_own_hours(service_id: int):
 
 @bp.post("/services/<int:service_id>/sessions")
 def add_service_session(service_id: int):
-    found = owned_or_404(Service, service_id, current_user.id)
+    found = found_or_404(Service, service_id, current_actor())
     form = _submitted(SessionForm, "session_form")
     if not form.validate():
         return _render_service(found, 422, session_form=form)
@@ -229,14 +215,14 @@ def add_service_session(service_id: int):
 
 @bp.post("/services/<int:service_id>/sessions/<int:session_id>/remove")
 def remove_service_session(service_id: int, session_id: int):
-    found = owned_or_404(Service, service_id, current_user.id)
+    found = found_or_404(Service, service_id, current_actor())
     rules.remove_override(_hours_row_or_404(DateOverride, session_id, found.id))
     return _service_done(found, "That session is removed. Bookings already made for it stay in place.", "sessions")
 
 
 @bp.post("/services/<int:service_id>/weekly")
 def add_service_weekly_range(service_id: int):
-    found = owned_or_404(Service, service_id, current_user.id)
+    found = found_or_404(Service, service_id, current_actor())
     form = _submitted(WeeklyRangeForm, "weekly_form")
     if not form.validate():
         return _render_service(found, 422, weekly_form=form)
@@ -250,6 +236,6 @@ def add_service_weekly_range(service_id: int):
 
 @bp.post("/services/<int:service_id>/weekly/<int:range_id>/remove")
 def remove_service_weekly_range(service_id: int, range_id: int):
-    found = owned_or_404(Service, service_id, current_user.id)
+    found = found_or_404(Service, service_id, current_actor())
     rules.remove_weekly_range(_hours_row_or_404(WeeklyHours, range_id, found.id))
     return _service_done(found, "Those weekly times are removed.", "service-weekly")

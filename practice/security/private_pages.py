@@ -1,25 +1,21 @@
-"""Blueprints whose pages belong to the logged-in practitioner alone."""
-from typing import TypeVar
+"""Blueprints whose pages belong to logged-in practitioners, and who the current actor is."""
+from flask import Blueprint, request
+from flask_login import current_user, login_required
 
-from flask import Blueprint, abort
-from flask_login import login_required
-
-from practice.admin.service import owned
-
-Owned = TypeVar("Owned")
+from practice.security.audit import Actor
 
 
 def make_private(bp: Blueprint) -> Blueprint:
     """Require a login for every page of `bp` and keep its answers out of every cache.
 
     These pages name clients and carry their manage links: no shared or back-button cache
-    may keep them.
+    may keep them. Which rows a page may show is decided by security.authz.
     """
 
     @bp.before_request
     @login_required
     def require_login():
-        """Every page here belongs to the logged-in practitioner."""
+        """Every page here belongs to a logged-in practitioner."""
 
     @bp.after_request
     def keep_out_of_caches(response):
@@ -29,12 +25,9 @@ def make_private(bp: Blueprint) -> Blueprint:
     return bp
 
 
-def owned_or_404(model: type[Owned], object_id: int, practitioner_id: int) -> Owned:
-    """The row if it belongs to the practitioner; else 404, never 403.
-
-    Another practice's ids must not even be confirmed to exist.
-    """
-    found = owned(model, object_id, practitioner_id)
-    if found is None:
-        abort(404)
-    return found
+def current_actor() -> Actor:
+    """The logged-in practitioner as security.authz and the audit trail see them; a visitor otherwise."""
+    ip_address = request.remote_addr or ""
+    if not current_user.is_authenticated:
+        return Actor(ip_address=ip_address)
+    return Actor(current_user.id, current_user.practice_id, current_user.is_owner, ip_address)

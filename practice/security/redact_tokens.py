@@ -2,8 +2,8 @@
 import logging
 import re
 
-#: The path segment after /manage/ or /reset/ is a bearer token: whoever reads it holds the booking or account.
-TOKEN_SEGMENT = re.compile(r"/(manage|reset)/[^/\s?#\"']+")
+#: The path segment after /manage/, /reset/ or /join/ is a bearer token: whoever reads it holds the booking or account.
+TOKEN_SEGMENT = re.compile(r"/(manage|reset|join)/[^/\s?#\"']+")
 
 
 def redact(text: str) -> str:
@@ -11,7 +11,7 @@ def redact(text: str) -> str:
 
 
 class RedactTokens(logging.Filter):
-    """Rewrites `/manage/<token>` and `/reset/<token>` to `/manage/…` and `/reset/…` in a record's message and args."""
+    """Rewrites `/manage/<token>`, `/reset/<token>` and `/join/<token>` to `/manage/…` and so on in a record's message and args."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):

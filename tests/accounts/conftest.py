@@ -1,4 +1,4 @@
-"""A practitioner for account tests, with ids kept outside the app context."""
+"""A practitioner for account tests (the owner of a practice of their own), with ids kept outside the app context."""
 from types import SimpleNamespace
 
 import pytest
@@ -10,7 +10,10 @@ from tests.factories import make_practitioner
 def practitioner(app):
     with app.app_context():
         created = make_practitioner()
-        return SimpleNamespace(id=created.id, email=created.email, slug=created.slug)
+        return SimpleNamespace(
+            id=created.id, email=created.email, slug=created.slug, practice_id=created.practice_id,
+            practice_slug=created.practice.slug,
+        )
 
 
 @pytest.fixture

@@ -1,88 +1,98 @@
-"""Practice settings on the profile page: reminders, the cancellation window, discretion, accent colour."""
+"""The practice's settings page: the owner's alone; policies, discretion, accent colour, crisis resources."""
 import pytest
+from sqlalchemy import select
 
-from practice.accounts import service
-from practice.accounts.models import Practitioner
+from practice.accounts import practice_settings
+from practice.accounts.models import DEFAULT_CRISIS_RESOURCES, Practice
 from practice.extensions import db
+from practice.security.models import AuditAction, AuditEvent
+from tests.factories import make_practitioner
 
-PROFILE = {"name": "Rowan Hale", "practice_name": "Stillwater Practice", "timezone": "Europe/London"}
+SETTINGS = {
+    "name": "Stillwater Practice",
+    "slug": "stillwater",
+    "timezone": "Europe/London",
+    "contact_email": "hello@stillwater.example",
+    "address": "14 Alder Lane, Bristol",
+    "min_notice_minutes": "720",
+    "max_advance_days": "60",
+    "cancellation_window_hours": "24",
+    "reminder_hours": "24",
+    "discreet_emails": "y",
+    "accent_colour": "#2f6b5a",
+    "crisis_resources": "",
+    "retention_years": "7",
+    "currency": "GBP",
+}
 
 
-def saved(app, practitioner_id: int) -> Practitioner:
+def saved(app, practice_id: int) -> Practice:
     with app.app_context():
-        found = db.session.get(Practitioner, practitioner_id)
+        found = db.session.get(Practice, practice_id)
         db.session.expunge(found)
         return found
 
 
-def post_profile(client, logged_in, **settings):
-    return client.post("/admin/profile", data={**PROFILE, "slug": logged_in.slug, **settings})
+def post_settings(client, **changes):
+    return client.post("/admin/practice", data={**SETTINGS, **changes})
 
 
-def test_a_new_practice_has_calm_defaults(app, practitioner):
-    account = saved(app, practitioner.id)
-
-    assert (account.reminder_hours, account.cancellation_window_hours, account.show_service_in_emails, account.accent_colour) == (
-        24, 24, False, "#2f6b5a",
-    )
-
-
-def test_the_profile_page_shows_the_settings_with_a_hint_about_discretion(client, logged_in):
-    page = client.get("/admin/profile").data.decode()
+def test_the_settings_page_shows_the_settings_with_a_hint_about_discretion(client, logged_in):
+    page = client.get("/admin/practice").data.decode()
 
     assert '<option selected value="24">1 day before</option>' in page
     assert 'name="cancellation_window_hours"' in page and 'value="24"' in page
-    assert 'type="checkbox"' in page and "Name the service in email subjects and calendars" in page
+    assert 'type="checkbox"' in page and "Keep emails and calendar entries discreet" in page
     assert "often shared with a partner or family" in page
     assert 'type="color"' in page and 'value="#2f6b5a"' in page
+    assert "call your local emergency number" in page
 
 
-def test_settings_are_saved(app, client, logged_in):
-    response = post_profile(
-        client, logged_in, reminder_hours="48", cancellation_window_hours="72", show_service_in_emails="y", accent_colour="#5B2A86"
+def test_settings_are_saved_and_the_change_is_audited_by_name_only(app, client, logged_in):
+    response = post_settings(
+        client, reminder_hours="48", cancellation_window_hours="72", discreet_emails="", accent_colour="#5B2A86",
+        address="2 Quiet Row",
     )
 
     assert response.status_code == 303
-    account = saved(app, logged_in.id)
-    assert (account.reminder_hours, account.cancellation_window_hours, account.show_service_in_emails, account.accent_colour) == (
-        48, 72, True, "#5b2a86",
+    practice = saved(app, logged_in.practice_id)
+    assert (practice.reminder_hours, practice.cancellation_window_hours, practice.discreet_emails, practice.accent_colour) == (
+        48, 72, False, "#5b2a86",
     )
+    with app.app_context():
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == AuditAction.settings_changed))
+        assert "cancellation_window_hours" in event.detail and "address" in event.detail
+        assert "Quiet Row" not in event.detail
 
 
 def test_reminders_can_be_turned_off(app, client, logged_in):
-    post_profile(client, logged_in, reminder_hours="off")
+    post_settings(client, reminder_hours="off")
 
-    assert saved(app, logged_in.id).reminder_hours is None
-    assert '<option selected value="off">' in client.get("/admin/profile").data.decode()
-
-
-def test_a_cancellation_window_of_zero_is_allowed(app, client, logged_in):
-    assert post_profile(client, logged_in, cancellation_window_hours="0").status_code == 303
-    assert saved(app, logged_in.id).cancellation_window_hours == 0
+    assert saved(app, logged_in.practice_id).reminder_hours is None
+    assert '<option selected value="off">' in client.get("/admin/practice").data.decode()
 
 
-def test_an_unticked_checkbox_turns_service_names_off(app, client, logged_in):
-    post_profile(client, logged_in, show_service_in_emails="y")
-    post_profile(client, logged_in)
+def test_the_default_crisis_text_is_kept_as_the_default(app, client, logged_in):
+    post_settings(client, crisis_resources=DEFAULT_CRISIS_RESOURCES)
 
-    assert saved(app, logged_in.id).show_service_in_emails is False
-
-
-def test_settings_missing_from_a_submission_keep_their_values(app, client, logged_in):
-    post_profile(client, logged_in, reminder_hours="3", cancellation_window_hours="48", accent_colour="#1f4e79")
-
-    assert post_profile(client, logged_in).status_code == 303
-
-    account = saved(app, logged_in.id)
-    assert (account.reminder_hours, account.cancellation_window_hours, account.accent_colour) == (3, 48, "#1f4e79")
+    assert saved(app, logged_in.practice_id).crisis_resources == ""
 
 
-def test_a_reminder_time_not_in_the_list_is_kept_and_shown(app, client, logged_in):
+def test_a_crisis_text_of_the_practices_own_is_saved(app, client, logged_in):
+    post_settings(client, crisis_resources="Call Bristol Crisis Line on 0000 000 0000.")
+
+    assert saved(app, logged_in.practice_id).crisis_text == "Call Bristol Crisis Line on 0000 000 0000."
+
+
+def test_a_practitioner_who_is_not_the_owner_gets_404(app, client, auth, practitioner):
     with app.app_context():
-        db.session.get(Practitioner, logged_in.id).reminder_hours = 30
-        db.session.commit()
+        member = make_practitioner(practice=db.session.get(Practice, practitioner.practice_id))
+        email = member.email
+    auth.login(email)
 
-    assert '<option selected value="30">30 hours before</option>' in client.get("/admin/profile").data.decode()
+    assert client.get("/admin/practice").status_code == 404
+    assert post_settings(client, name="Taken over").status_code == 404
+    assert saved(app, practitioner.practice_id).name != "Taken over"
 
 
 @pytest.mark.parametrize(
@@ -97,24 +107,43 @@ def test_a_reminder_time_not_in_the_list_is_kept_and_shown(app, client, logged_i
         ("cancellation_window_hours", "1.5", "Please enter a whole number of hours, like 24."),
         ("cancellation_window_hours", "9" * 40, "from 0 to 336"),
         ("accent_colour", "green", "# and six hex digits"),
-        ("accent_colour", "#abc", "# and six hex digits"),
         ("accent_colour", "#2f6b5a;background:url(x)", "# and six hex digits"),
         ("accent_colour", "#ffffff", "too light"),
-        ("accent_colour", "#7fb3a3", "too light"),
+        ("min_notice_minutes", "-5", "from 0 to 43,200"),
+        ("max_advance_days", "0", "from 1 to 732"),
+        ("min_notice_minutes", "2880", "must be shorter than how far ahead"),
+        ("retention_years", "0", "from 1 to 30 years"),
+        ("currency", "XXX", "choose a currency from the list"),
+        ("timezone", "Nowhere/Special", "choose a timezone from the list"),
+        ("slug", "Not a slug", "lowercase letters"),
+        ("name", "", "give your practice a name"),
+        ("crisis_resources", "x" * 2001, "under 2,000 characters"),
     ],
 )
 def test_bad_settings_are_refused_with_a_message_and_nothing_changes(app, client, logged_in, field, value, message):
-    response = post_profile(client, logged_in, **{field: value, "practice_name": "Changed"})
+    before = saved(app, logged_in.practice_id)
+    changes = {field: value, "max_advance_days": "1"} if field == "min_notice_minutes" and value == "2880" else {field: value}
+
+    response = post_settings(client, **changes, **({"name": "Changed"} if field != "name" else {}))
 
     assert response.status_code == 422
     assert message in response.data.decode()
-    account = saved(app, logged_in.id)
-    assert account.practice_name != "Changed"
-    assert (account.reminder_hours, account.cancellation_window_hours, account.accent_colour) == (24, 24, "#2f6b5a")
+    after = saved(app, logged_in.practice_id)
+    assert (after.name, after.reminder_hours, after.cancellation_window_hours) == (before.name, before.reminder_hours, before.cancellation_window_hours)
+
+
+def test_a_slug_another_practice_uses_is_refused(app, client, logged_in):
+    with app.app_context():
+        taken = make_practitioner().practice.slug
+
+    response = post_settings(client, slug=taken)
+
+    assert response.status_code == 422
+    assert "Another practice already uses that web address" in response.data.decode()
 
 
 def test_a_too_light_colour_is_explained_with_its_contrast(client, logged_in):
-    page = post_profile(client, logged_in, accent_colour="#ffffff").data.decode()
+    page = post_settings(client, accent_colour="#ffffff").data.decode()
 
     assert "contrast 1.0:1; it needs at least 4.5:1" in page
     assert "Please choose a darker shade." in page
@@ -125,8 +154,14 @@ def test_a_too_light_colour_is_explained_with_its_contrast(client, logged_in):
     [("#ffffff", 1.0), ("#000000", 21.0), ("#767676", 4.54), ("#2f6b5a", 6.23)],
 )
 def test_contrast_with_white_follows_wcag(colour, ratio):
-    assert service.contrast_with_white(colour) == pytest.approx(ratio, abs=0.05)
+    assert practice_settings.contrast_with_white(colour) == pytest.approx(ratio, abs=0.05)
 
 
-def test_a_colour_just_dark_enough_is_accepted(app, client, logged_in):
-    assert post_profile(client, logged_in, accent_colour="#767676").status_code == 303
+def test_settings_missing_from_a_submission_keep_their_values(app, client, logged_in):
+    post_settings(client, reminder_hours="3", cancellation_window_hours="48")
+    kept = {key: value for key, value in SETTINGS.items() if key not in ("reminder_hours", "cancellation_window_hours")}
+
+    assert client.post("/admin/practice", data=kept).status_code == 303
+
+    practice = saved(app, logged_in.practice_id)
+    assert (practice.reminder_hours, practice.cancellation_window_hours) == (3, 48)

@@ -68,7 +68,7 @@ def test_booking_stores_the_client_and_the_chosen_time(app, client, offer):
         assert booking.status is BookingStatus.confirmed
         assert booking.starts_at == datetime.fromisoformat(start)
         assert booking.service_id == offer.id
-        assert (booking.client_name, booking.client_email, booking.pronouns) == ("Jo Rivers", "jo@example.org", "they/them")
+        assert (booking.client.name, booking.client.email, booking.client.pronouns) == ("Jo Rivers", "jo@example.org", "they/them")
         assert booking.client_timezone == "America/New_York"
 
 

@@ -4,7 +4,7 @@ import pytest
 from practice.catalog.models import ServiceStatus
 from tests.factories import make_practitioner, make_service
 
-SERVICE_KEYS = {"id", "practitioner", "name", "duration_minutes", "price_cents", "currency", "capacity"}
+SERVICE_KEYS = {"id", "practice", "practitioner", "name", "duration_minutes", "price_cents", "currency", "capacity"}
 
 
 @pytest.fixture
@@ -15,7 +15,7 @@ def catalog(app):
         circle = make_service(practitioner, name="Support circle", price_cents=0, capacity=8)
         make_service(practitioner, name="Draft idea", status=ServiceStatus.draft)
         make_service(practitioner, name="Old offer", status=ServiceStatus.archived)
-        return {"published": published.id, "circle": circle.id}
+        return {"published": published.id, "circle": circle.id, "practice": practitioner.practice.slug}
 
 
 def test_lists_only_published_services(client, catalog):
@@ -33,6 +33,7 @@ def test_each_service_has_exactly_the_public_keys(client, catalog):
     circle = next(s for s in services if s["id"] == catalog["circle"])
     assert circle == {
         "id": catalog["circle"],
+        "practice": catalog["practice"],
         "practitioner": "ada-moss",
         "name": "Support circle",
         "duration_minutes": 60,

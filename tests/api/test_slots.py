@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from practice.timeformats import parse_instant
-from tests.factories import make_practitioner, make_service, make_weekly_hours
+from tests.factories import make_practitioner, make_service, make_weekly_hours, service_path
 
 PRACTICE_ZONE = "Europe/London"
 OPEN_HOURS = range(9, 17)  # make_weekly_hours: 09:00–17:00, hour-long sessions on the hour
@@ -22,7 +22,7 @@ def offer(app):
         make_weekly_hours(practitioner)
         chosen = make_service(practitioner, duration_minutes=60, slot_step_minutes=60)
         circle = make_service(practitioner, name="Support circle", capacity=3)
-        return SimpleNamespace(slug=practitioner.slug, id=chosen.id, circle=circle.id)
+        return SimpleNamespace(slug=practitioner.slug, id=chosen.id, circle=circle.id, path=service_path(chosen))
 
 
 def soon(zone: str, days: int = 2):
@@ -53,7 +53,7 @@ def api_slots(client, service_id, first, last, zone):
 def page_starts(client, offer, day, zone) -> set[datetime]:
     """The start instants of the time links the HTML service page offers on `day`."""
     query = {"day": day.isoformat()} | ({"tz": zone} if zone else {})
-    response = client.get(f"/book/{offer.slug}/{offer.id}", query_string=query)
+    response = client.get(offer.path, query_string=query)
     assert response.status_code == 200
     hrefs = re.findall(r'href="([^"]*/details\?[^"]*)"', response.get_data(as_text=True))
     return {parse_instant(parse_qs(urlsplit(unescape(href)).query)["start"][0]) for href in hrefs}

@@ -10,6 +10,6 @@ from tests.factories import make_practitioner
 def logged_in(app, auth):
     with app.app_context():
         created = make_practitioner()
-        practitioner = SimpleNamespace(id=created.id, email=created.email, slug=created.slug)
+        practitioner = SimpleNamespace(id=created.id, email=created.email, slug=created.slug, practice_slug=created.practice.slug)
     auth.login(practitioner.email)
     return practitioner

@@ -11,7 +11,7 @@ from tests.factories import make_practitioner, make_service
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 DETAILS = service.ServiceDetails(
-    name="Grief counseling", duration_minutes=50, price_cents=7000, currency="GBP",
+    name="Grief counseling", duration_minutes=50, price_cents=7000,
     location_kind=LocationKind.video, location_detail="https://meet.example.org/room",
 )
 

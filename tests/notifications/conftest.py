@@ -39,6 +39,7 @@ def any_app(make_app, tmp_path, request):
 @pytest.fixture(autouse=True)
 def private_queue(tmp_path):
     """The worker's Huey on a queue file of this test's own; `worker.task_app` reset after."""
+    worker.huey.immediate = False
     real_storage = worker.huey.storage
     storage = worker.LazySqliteStorage(worker.huey.name, filename=str(tmp_path / "huey.sqlite3"))
     worker.huey.storage = storage

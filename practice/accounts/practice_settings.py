@@ -1,0 +1,171 @@
+"""The practice's own settings: its name and address, booking policies, how emails look, crisis resources."""
+import re
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from practice.accounts.models import DEFAULT_CRISIS_RESOURCES, Practice
+from practice.accounts.service import AccountError, slug_errors
+from practice.extensions import begin_write_transaction, db
+from practice.money import CURRENCY_SYMBOLS
+from practice.security import audit
+from practice.security.audit import Actor
+from practice.security.models import AuditAction
+from practice.timeformats import is_known_timezone
+
+REMINDER_HOURS = range(1, 169)
+CANCELLATION_WINDOW_HOURS = range(0, 337)
+MAX_MIN_NOTICE_MINUTES = 30 * 24 * 60
+MAX_ADVANCE_DAYS = 2 * 366
+RETENTION_YEARS = range(1, 31)
+CURRENCIES = tuple(CURRENCY_SYMBOLS)
+HEX_COLOUR = re.compile(r"#[0-9a-f]{6}\Z")
+#: WCAG AA for normal text: emails put white text on the accent colour.
+MIN_CONTRAST_WITH_WHITE = 4.5
+CRISIS_TEXT_LIMIT = 2000
+ADDRESS_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class PracticeSettings:
+    """Everything the owner sets for the practice as a whole."""
+
+    name: str
+    slug: str
+    timezone: str
+    contact_email: str = ""
+    address: str = ""
+    accent_colour: str = "#2f6b5a"
+    min_notice_minutes: int = 12 * 60
+    max_advance_days: int = 60
+    cancellation_window_hours: int = 24
+    #: None sends no reminders.
+    reminder_hours: int | None = 24
+    discreet_emails: bool = True
+    crisis_resources: str = ""
+    retention_years: int = 7
+    currency: str = "GBP"
+
+
+def settings_of(practice: Practice) -> PracticeSettings:
+    return PracticeSettings(**{field.name: getattr(practice, field.name) for field in fields(PracticeSettings)})
+
+
+def update_settings(practice_id: int, settings: PracticeSettings, *, actor: Actor, now: datetime) -> Practice:
+    """Save the practice's settings, or raise AccountError naming every field and change nothing.
+
+    The audit trail records which settings changed, never what they were changed to.
+    """
+    settings = _tidied(settings)
+    errors = settings_errors(settings)
+    if errors:
+        raise AccountError(errors)
+    begin_write_transaction()
+    if db.session.scalar(select(Practice.id).where(Practice.slug == settings.slug, Practice.id != practice_id)):
+        db.session.rollback()
+        raise AccountError({"slug": "Another practice already uses that web address. Please choose another."})
+    practice = db.session.get(Practice, practice_id)
+    changed = [field.name for field in fields(PracticeSettings) if getattr(practice, field.name) != getattr(settings, field.name)]
+    for name in changed:
+        setattr(practice, name, getattr(settings, name))
+    if changed:
+        audit.record(
+            AuditAction.settings_changed, actor=actor, now=now, object_type="practice", object_id=practice_id,
+            detail=", ".join(changed),
+        )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise AccountError({"slug": "That web address was just taken. Please choose another."}) from None
+    return practice
+
+
+def settings_errors(settings: PracticeSettings) -> dict[str, str]:
+    """Every problem with `settings`, by field name; empty when they can be saved."""
+    errors = {}
+    if not settings.name:
+        errors["name"] = "Please give your practice a name."
+    elif len(settings.name) > 120:
+        errors["name"] = "Please keep this under 120 characters."
+    if message := slug_errors(settings.slug):
+        errors["slug"] = message
+    if not is_known_timezone(settings.timezone):
+        errors["timezone"] = "Please choose a timezone from the list."
+    if settings.contact_email and not _is_deliverable_address(settings.contact_email):
+        errors["contact_email"] = "That email address doesn't look right."
+    if len(settings.address) > ADDRESS_LIMIT:
+        errors["address"] = f"Please keep this under {ADDRESS_LIMIT} characters."
+    errors |= _colour_errors(settings.accent_colour)
+    errors |= _window_errors(settings.min_notice_minutes, settings.max_advance_days)
+    if settings.reminder_hours is not None and settings.reminder_hours not in REMINDER_HOURS:
+        errors["reminder_hours"] = "Please choose a reminder between 1 hour and 1 week (168 hours) before, or no reminders."
+    if settings.cancellation_window_hours is None or settings.cancellation_window_hours not in CANCELLATION_WINDOW_HOURS:
+        errors["cancellation_window_hours"] = "Please enter a whole number of hours from 0 to 336 (two weeks)."
+    if len(settings.crisis_resources) > CRISIS_TEXT_LIMIT:
+        errors["crisis_resources"] = f"Please keep this under {CRISIS_TEXT_LIMIT:,} characters."
+    if settings.retention_years is None or settings.retention_years not in RETENTION_YEARS:
+        errors["retention_years"] = "Please choose from 1 to 30 years."
+    if settings.currency not in CURRENCIES:
+        errors["currency"] = "Please choose a currency from the list."
+    return errors
+
+
+def contrast_with_white(colour: str) -> float:
+    """The WCAG contrast ratio of a #rrggbb colour against white, from 1 to 21."""
+    return 1.05 / (_relative_luminance(colour) + 0.05)
+
+
+def _tidied(settings: PracticeSettings) -> PracticeSettings:
+    crisis = settings.crisis_resources.replace("\r\n", "\n").strip()
+    # Keeping the default as "" lets a better default reach every practice that never wrote its own.
+    if crisis == DEFAULT_CRISIS_RESOURCES:
+        crisis = ""
+    return PracticeSettings(
+        **{field.name: getattr(settings, field.name) for field in fields(PracticeSettings)}
+        | {"crisis_resources": crisis, "accent_colour": (settings.accent_colour or "").lower()}
+    )
+
+
+def _colour_errors(colour: str) -> dict[str, str]:
+    if not HEX_COLOUR.match(colour or ""):
+        return {"accent_colour": "Please give a colour as # and six hex digits, like #2f6b5a."}
+    ratio = contrast_with_white(colour)
+    if ratio < MIN_CONTRAST_WITH_WHITE:
+        return {
+            "accent_colour": (
+                f"That colour is too light for white button text to be read easily (contrast {ratio:.1f}:1; "
+                f"it needs at least {MIN_CONTRAST_WITH_WHITE}:1). Please choose a darker shade."
+            )
+        }
+    return {}
+
+
+def _window_errors(min_notice_minutes: int | None, max_advance_days: int | None) -> dict[str, str]:
+    errors = {}
+    if min_notice_minutes is None or not 0 <= min_notice_minutes <= MAX_MIN_NOTICE_MINUTES:
+        errors["min_notice_minutes"] = f"Please choose from 0 to {MAX_MIN_NOTICE_MINUTES:,} minutes (30 days)."
+    if max_advance_days is None or not 1 <= max_advance_days <= MAX_ADVANCE_DAYS:
+        errors["max_advance_days"] = f"Please choose from 1 to {MAX_ADVANCE_DAYS} days."
+    elif not errors and min_notice_minutes >= max_advance_days * 24 * 60:
+        errors["min_notice_minutes"] = "The notice you need must be shorter than how far ahead clients can book."
+    return errors
+
+
+def _is_deliverable_address(address: str) -> bool:
+    if len(address) > 254:
+        return False
+    try:
+        validate_email(address, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+def _relative_luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]

@@ -1,0 +1,15 @@
+"""What booking announces; notifications (and later payments) subscribe, so booking imports neither.
+
+Receivers run inside the transaction that made the change, so whatever they write (the
+emails it owes) is saved or lost with it.
+"""
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: sender: the Booking; keywords: now.
+booking_confirmed = _signals.signal("booking-confirmed")
+#: sender: the Booking (already moved); keywords: previous_start, now, by, message.
+booking_rescheduled = _signals.signal("booking-rescheduled")
+#: sender: the Booking; keywords: now, by, message.
+booking_cancelled = _signals.signal("booking-cancelled")
