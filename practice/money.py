@@ -1,15 +1,97 @@
-"""Money as integer cents with an ISO currency, and how people read it."""
+"""Money as an integer count of a currency's minor unit, and how people type and read it."""
+import re
 from decimal import Decimal
 
-CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$"}
+CURRENCY_SYMBOLS = {
+    "GBP": "£", "EUR": "€", "USD": "$", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$", "JPY": "¥",
+}
+
+# Decimal places of the minor unit: ISO 4217, with Stripe's zero-decimal currencies at 0
+# (MGA too, which ISO gives two), so a stored amount is what Stripe's `amount` means.
+# Every currency not named here has two. Stripe's special cases, for whoever sends amounts:
+# - BHD, JOD, KWD, OMR and TND are three-decimal, but Stripe wants the last digit 0
+#   (round 5.124 KWD to 5120 or 5130).
+# - ISK is zero-decimal here (ISO) but two-decimal in Stripe's API: send 100 per króna,
+#   always a multiple of 100.
+# - HUF and TWD are two-decimal for charges, but payouts must be whole units (multiples of 100).
+# - UGX is zero-decimal in Stripe's list and also among its special cases: check the
+#   currencies page before charging it.
+ZERO_DECIMAL = frozenset({
+    "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "UYI",
+    "VND", "VUV", "XAF", "XOF", "XPF",
+})
+THREE_DECIMAL = frozenset({"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"})
+FOUR_DECIMAL = frozenset({"CLF", "UYW"})
+
+#: Digits before the decimal point: far above any price, and it keeps Decimal's arithmetic
+#: (28 significant digits) exact.
+MAX_WHOLE_DIGITS = 12
+AMOUNT_PATTERN = re.compile(r"(-?)([0-9]+)(?:\.([0-9]+))?")
+#: What a person might type, by decimal places: shown in the messages.
+EXAMPLES = {0: "6500", 2: "65.50", 3: "6.525", 4: "6.5255"}
+DECIMAL_PLACES_IN_WORDS = {2: "two", 3: "three", 4: "four"}
 
 
-def format_money(cents: int, currency: str) -> str:
-    if cents == 0:
+class AmountError(ValueError):
+    """An amount that is not a plain non-negative number in its currency; the message says why."""
+
+
+def decimal_places(currency: str) -> int:
+    """How many digits the currency's minor unit adds after the point: JPY 0, GBP 2, KWD 3."""
+    if currency in ZERO_DECIMAL:
+        return 0
+    if currency in THREE_DECIMAL:
+        return 3
+    if currency in FOUR_DECIMAL:
+        return 4
+    return 2
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """The amount typed as "65" or "65.50" in minor units (6550), exactly; AmountError if not."""
+    places = decimal_places(currency)
+    example = EXAMPLES[places]
+    text = text.strip()
+    if not text:
+        raise AmountError(f"Please enter an amount, like {example}.")
+    found = AMOUNT_PATTERN.fullmatch(text)
+    if not found:
+        raise AmountError(f"Please enter the amount as a number, like {example}.")
+    minus, whole, fraction = found.groups()
+    if minus and Decimal(text) != 0:
+        raise AmountError("An amount can't be negative.")
+    # Trailing zeros are exact ("65.500" is 65.50), so only the digits that count are counted.
+    if len((fraction or "").rstrip("0")) > places:
+        raise AmountError(_too_many_decimals(places))
+    if len(whole.lstrip("0")) > MAX_WHOLE_DIGITS:
+        raise AmountError("That amount is too large. Please check it.")
+    return int(Decimal(text).scaleb(places))
+
+
+def _too_many_decimals(places: int) -> str:
+    if places == 0:
+        return f"Please enter a whole amount, like {EXAMPLES[0]}."
+    return f"Please use at most {DECIMAL_PLACES_IN_WORDS[places]} decimal places, like {EXAMPLES[places]}."
+
+
+def amount_text(minor: int, currency: str) -> str:
+    """The amount as a form shows it, for parse_amount to read back: "65.00", or "6500" for JPY."""
+    places = decimal_places(currency)
+    return f"{_major(minor, places):.{places}f}"
+
+
+def format_money(minor: int, currency: str) -> str:
+    """The amount as people read it: "£65.00", "¥6,500", "6.500 KWD"; nothing to pay is "Free"."""
+    if minor == 0:
         return "Free"
-    amount = Decimal(cents) / 100
+    places = decimal_places(currency)
+    amount = f"{_major(minor, places):,.{places}f}"
     symbol = CURRENCY_SYMBOLS.get(currency)
-    return f"{symbol}{amount:,.2f}" if symbol else f"{amount:,.2f} {currency}"
+    return f"{symbol}{amount}" if symbol else f"{amount} {currency}"
+
+
+def _major(minor: int, places: int) -> Decimal:
+    return Decimal(minor).scaleb(-places)
 
 
 FILTERS = {"money": format_money}

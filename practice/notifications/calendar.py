@@ -26,7 +26,6 @@ def booking_calendar(
     summary: str,
     location: str,
     organizer: str,
-    manage_url: str | None,
     now: datetime,
 ) -> str:
     """An iCalendar object holding one VEVENT for `booking`, as text with CRLF line endings.
@@ -38,13 +37,11 @@ def booking_calendar(
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("method", method.value)
-    calendar.add_component(_event(booking, method, summary, location, organizer, manage_url, now))
+    calendar.add_component(_event(booking, method, summary, location, organizer, now))
     return calendar.to_ical().decode("utf-8")
 
 
-def _event(
-    booking: Booking, method: CalendarMethod, summary: str, location: str, organizer: str, manage_url: str | None, now: datetime
-) -> Event:
+def _event(booking: Booking, method: CalendarMethod, summary: str, location: str, organizer: str, now: datetime) -> Event:
     event = Event()
     event.add("uid", event_uid(booking))
     event.add("sequence", booking.sequence)
@@ -61,9 +58,9 @@ def _event(
         event.add("description", "This appointment is cancelled.")
     else:
         event.add("status", "CONFIRMED")
-        if manage_url:
-            event.add("url", manage_url)
-            event.add("description", f"To see, reschedule or cancel this appointment: {manage_url}")
+        # Never the manage link: calendars are shared with family and assistants far more
+        # often than inboxes, and the link lets whoever holds it move or cancel the booking.
+        event.add("description", "To change or cancel this appointment, use the link in your confirmation email.")
     return event
 
 

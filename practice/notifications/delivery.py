@@ -5,6 +5,7 @@ import os
 import re
 import smtplib
 import ssl
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import formataddr, parseaddr
@@ -21,9 +22,6 @@ from practice.notifications.models import MessageKind, OutboxMessage, OutboxStat
 
 log = logging.getLogger(__name__)
 
-#: A claim older than this is taken to belong to a worker that died mid-send. Well above
-#: MAIL_TIMEOUT_SECONDS, so a slow server cannot get one message sent twice.
-LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=1)
@@ -92,12 +90,38 @@ def deliver(message_id: int, *, now: datetime) -> Outcome:
 
 
 def sweep(*, now: datetime, batch: int = SWEEP_BATCH) -> dict[Outcome, int]:
-    """Deliver what is due or was abandoned mid-send; return how many ended each way."""
+    """Deliver what is due or was abandoned mid-send; return how many ended each way.
+
+    Every claim a sweep makes is stamped `now`, however late in the sweep it is made, so it
+    stops claiming once half a timeout has passed: a send begun then still ends within the
+    lease. What is left waits for the next sweep.
+    """
+    stop_claiming = time.monotonic() + mail_timeout().total_seconds() / 2
     give_up_abandoned(now=now)
     outcomes = {outcome: 0 for outcome in Outcome}
     for message_id in due_message_ids(now=now, batch=batch):
         outcomes[deliver(message_id, now=now)] += 1
+        if time.monotonic() >= stop_claiming:
+            break
     return outcomes
+
+
+def mail_timeout() -> timedelta:
+    """MAIL_TIMEOUT_SECONDS: how long one whole SMTP conversation may take."""
+    return timedelta(seconds=current_app.config["MAIL_TIMEOUT_SECONDS"])
+
+
+def lease() -> timedelta:
+    """How old a 'sending' claim must be to be taken for a dead worker's: twice the timeout.
+
+    A live worker has stopped talking to the server by then. Its claim may be stamped up to
+    half a timeout before it was made (see sweep), and its SMTP conversation ends within one
+    timeout (_send_by_smtp holds it to that, where smtplib allows a timeout for each of its
+    dozen steps: connect, EHLO, STARTTLS, login, MAIL, RCPT, DATA ...). The half left over is
+    for the database work around the send. A message its dying worker got accepted but never
+    recorded goes again with the same Message-ID.
+    """
+    return 2 * mail_timeout()
 
 
 def mail_file_path(message_id: int) -> Path:
@@ -111,7 +135,7 @@ def claimable(now: datetime) -> ColumnElement[bool]:
         and_(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.next_attempt_at <= now),
         and_(
             OutboxMessage.status == OutboxStatus.sending,
-            OutboxMessage.claimed_at < now - LEASE,
+            OutboxMessage.claimed_at < now - lease(),
             OutboxMessage.attempts < MAX_ATTEMPTS,
         ),
     )
@@ -272,12 +296,14 @@ def _send_by_smtp(rfc5322: bytes, recipient: str) -> None:
     # does not verify the server's certificate.
     config = current_app.config
     timeout = config["MAIL_TIMEOUT_SECONDS"]
+    deadline = time.monotonic() + timeout
     if config["MAIL_USE_SSL"]:
-        smtp = smtplib.SMTP_SSL(
-            config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout, context=ssl.create_default_context()
+        smtp = _SMTPOverSSL(
+            config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout, context=ssl.create_default_context(),
+            deadline=deadline,
         )
     else:
-        smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout)
+        smtp = _SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout, deadline=deadline)
     try:
         if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
             smtp.starttls(context=ssl.create_default_context())
@@ -286,6 +312,42 @@ def _send_by_smtp(rfc5322: bytes, recipient: str) -> None:
         smtp.sendmail(_sender_address(), [recipient], rfc5322)
     finally:
         _close(smtp)
+
+
+class _Deadline:
+    """Holds a whole SMTP conversation to a deadline, where smtplib times each step alone.
+
+    Each command and reply may wait only for the time left, and none starts after it, so
+    nothing reaches the server once the deadline has passed. (A server trickling one reply
+    a byte at a time could still stretch that reply; ours is the practice's own.)
+    """
+
+    def __init__(self, *args, deadline: float, **kwargs):
+        self._deadline = deadline
+        super().__init__(*args, **kwargs)
+
+    def send(self, s):
+        self._wait_at_most_the_time_left()
+        super().send(s)
+
+    def getreply(self):
+        self._wait_at_most_the_time_left()
+        return super().getreply()
+
+    def _wait_at_most_the_time_left(self) -> None:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the SMTP conversation outlasted MAIL_TIMEOUT_SECONDS")
+        if self.sock is not None:
+            self.sock.settimeout(left)
+
+
+class _SMTP(_Deadline, smtplib.SMTP):
+    pass
+
+
+class _SMTPOverSSL(_Deadline, smtplib.SMTP_SSL):
+    pass
 
 
 def _close(smtp: smtplib.SMTP) -> None:
@@ -352,7 +414,7 @@ def give_up_abandoned(*, now: datetime) -> int:
         update(OutboxMessage)
         .where(
             OutboxMessage.status == OutboxStatus.sending,
-            OutboxMessage.claimed_at < now - LEASE,
+            OutboxMessage.claimed_at < now - lease(),
             OutboxMessage.attempts >= MAX_ATTEMPTS,
         )
         .values(status=OutboxStatus.failed, last_error="abandoned mid-send")

@@ -53,7 +53,7 @@ def owe_booking_confirmed(booking: Booking, *, now: datetime) -> None:
         booking,
         MessageKind.booking_confirmed,
         emails.booking_confirmed(booking, manage_url=manage_url),
-        ics=_calendar(booking, CalendarMethod.request, manage_url, now),
+        ics=_calendar(booking, CalendarMethod.request, now),
         now=now,
     )
     _owe_practitioner(
@@ -80,7 +80,7 @@ def owe_booking_cancelled(booking: Booking, *, now: datetime, by: str, message: 
         booking,
         MessageKind.booking_cancelled,
         emails.booking_cancelled(booking, by=by, message=message, rebook_url=rebook_url_for(booking)),
-        ics=_calendar(booking, CalendarMethod.cancel, None, now),
+        ics=_calendar(booking, CalendarMethod.cancel, now),
         now=now,
     )
     _owe_practitioner(
@@ -111,7 +111,7 @@ def owe_booking_rescheduled(
         emails.booking_rescheduled(
             booking, previous_start=previous_start, by=by, message=message, manage_url=manage_url
         ),
-        ics=_calendar(booking, CalendarMethod.request, manage_url, now),
+        ics=_calendar(booking, CalendarMethod.request, now),
         now=now,
     )
     _owe_practitioner(
@@ -308,14 +308,13 @@ def _supersede_unsent_client_messages(booking: Booking) -> None:
     )
 
 
-def _calendar(booking: Booking, method: CalendarMethod, manage_url: str | None, now: datetime) -> str:
+def _calendar(booking: Booking, method: CalendarMethod, now: datetime) -> str:
     return booking_calendar(
         booking,
         method=method,
         summary=emails.appointment_title(booking),
         location=emails.location_text(booking.service),
         organizer=_organizer_address(booking.practice),
-        manage_url=manage_url,
         now=now,
     )
 

@@ -222,18 +222,49 @@ def _starts_in_range(
     earliest: datetime,
     before: datetime,
 ) -> Iterator[datetime]:
-    # Wall times go through zoneinfo with fold=0: an ambiguous time means its first
-    # occurrence, a non-existent one is read with the offset in force before the gap.
-    # Stepping is then done in absolute (UTC) time, so ranges spanning a DST change
-    # hold their real length (e.g. 00:00-04:00 is 3 h on spring-forward day, 5 h on fall-back).
-    range_start = datetime.combine(day, time_range.start, tzinfo=zone).astimezone(UTC)
-    range_end = datetime.combine(day, time_range.end, tzinfo=zone).astimezone(UTC)
+    # Stepping is done in absolute (UTC) time, so ranges spanning a DST change hold their
+    # real length (e.g. 00:00-04:00 is 3 h on spring-forward day, 5 h on fall-back).
+    range_start = _first_instant_showing(zone, day, time_range.start)
+    range_end = _first_instant_showing(zone, day, time_range.end)
     latest_fitting = range_end - service.duration
     steps_to_window = max(0, -((range_start - earliest) // service.slot_step))
     start = range_start + steps_to_window * service.slot_step
     while start < before and start <= latest_fitting:
         yield start
         start += service.slot_step
+
+
+def _first_instant_showing(zone: ZoneInfo, day: date, wall: time) -> datetime:
+    """The first instant the clock in `zone` shows `wall` on `day`, or a later time, in UTC.
+
+    An ambiguous wall time (clocks going back) is its first occurrence. A wall time the
+    clocks skip (springing forward) is the change-over instant, where the skipped hour begins
+    and ends: a range that starts or ends inside the gap starts or ends as the clocks jump,
+    so none of its slots shows on the clock outside it (00:00-02:30 offers no 03:00 session).
+    """
+    local = datetime.combine(day, wall, tzinfo=zone)
+    instant = local.astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) == local.replace(tzinfo=None):
+        return instant
+    # Skipped. fold=0 reads it with the offset before the gap, landing after the change-over;
+    # fold=1 reads it with the offset after the gap, landing before it.
+    return _change_over(zone, local.replace(fold=1).astimezone(UTC), instant)
+
+
+def _change_over(zone: ZoneInfo, before: datetime, after: datetime) -> datetime:
+    """The instant in (before, after] at which `zone` leaves the offset it has at `before`.
+
+    zoneinfo does not list its transitions, so this halves the span to the microsecond:
+    about 35 steps for an hour's gap, taken only for a range that names a skipped time.
+    """
+    offset = before.astimezone(zone).utcoffset()
+    while after - before > RESOLUTION:
+        middle = before + (after - before) / 2
+        if middle.astimezone(zone).utcoffset() == offset:
+            before = middle
+        else:
+            after = middle
+    return after
 
 
 class _ConflictIndex:

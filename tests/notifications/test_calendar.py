@@ -62,17 +62,46 @@ def test_event_uid_is_the_bookings_public_id(app):
         assert int(event["SEQUENCE"]) == 0
 
 
-def test_event_is_confirmed_with_the_practice_as_organizer_and_the_manage_link(app):
+def test_event_is_confirmed_with_the_practice_as_organizer(app):
     with app.app_context():
-        booking = make_booked()
-
-        event = confirmed_event(booking)
+        event = confirmed_event(make_booked())
 
         assert str(event["STATUS"]) == "CONFIRMED"
         assert str(event["ORGANIZER"]) == "mailto:hello@stillwater.example"
         assert event["ORGANIZER"].params["CN"] == PRACTICE_NAME
-        assert str(event["URL"]) == service.manage_url_for(booking)
-        assert service.manage_url_for(booking) in str(event["DESCRIPTION"])
+
+
+def test_event_points_to_the_email_for_changes_without_a_link(app):
+    with app.app_context():
+        event = confirmed_event(make_booked())
+
+        assert "URL" not in event
+        assert str(event["DESCRIPTION"]) == "To change or cancel this appointment, use the link in your confirmation email."
+
+
+def test_no_calendar_carries_the_manage_link_or_its_token(app):
+    # Calendars are shared more often than inboxes; whoever holds the link can cancel.
+    with app.app_context():
+        booking = make_booked()
+        manage_url = service.manage_url_for(booking)
+        token = manage_url.rsplit("/", 1)[1]
+        service.owe_booking_confirmed(booking, now=NOW)
+        previous_start = move(booking, timedelta(days=1))
+        service.owe_booking_rescheduled(booking, previous_start=previous_start, now=NOW, by="client")
+        booking.sequence += 1
+        service.owe_booking_cancelled(booking, now=NOW, by="client")
+
+        calendars = db.session.execute(select(OutboxMessage.kind, OutboxMessage.ics).where(OutboxMessage.ics.is_not(None))).all()
+
+        assert {kind for kind, _ in calendars} == {
+            MessageKind.booking_confirmed, MessageKind.booking_rescheduled, MessageKind.booking_cancelled,
+        }
+        for _, ics in calendars:
+            unfolded = ics.replace("\r\n ", "")
+            assert token not in unfolded
+            assert manage_url not in unfolded
+            assert "/manage/" not in unfolded
+            assert "URL" not in only_event(Calendar.from_ical(ics))
 
 
 def test_organizer_falls_back_to_the_account_email_without_a_contact_address(app):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from practice.extensions import db
 from practice.notifications import delivery
-from practice.notifications.delivery import LEASE, MAX_ATTEMPTS, Outcome
+from practice.notifications.delivery import MAX_ATTEMPTS, Outcome
 from practice.notifications.models import OutboxMessage, OutboxStatus
 from tests.factories import make_practitioner
 from tests.notifications.support import FROZEN_NOW, ICS, SENDER, free_port, new_outbox_message
@@ -24,6 +24,16 @@ def owe_message(app, **overrides) -> int:
         db.session.add(message)
         db.session.commit()
         return message.id
+
+
+def file_mail_app(make_app, tmp_path, timeout: float):
+    """An app writing mail to files, with MAIL_TIMEOUT_SECONDS set."""
+    return make_app(MAIL_SERVER="", MAIL_DEFAULT_SENDER=SENDER, MAIL_FILE_DIR=str(tmp_path / "mail"), MAIL_TIMEOUT_SECONDS=timeout)
+
+
+def lease_of(app) -> timedelta:
+    with app.app_context():
+        return delivery.lease()
 
 
 def outbox_row(app, message_id: int) -> OutboxMessage:
@@ -59,11 +69,50 @@ def test_a_message_not_yet_due_is_not_claimed(app):
 
 
 def test_a_claim_older_than_the_lease_is_taken_over(app):
-    message_id = owe_message(app, status=OutboxStatus.sending, attempts=1, claimed_at=NOW - LEASE - timedelta(seconds=1))
+    message_id = owe_message(app, status=OutboxStatus.sending, attempts=1, claimed_at=NOW - lease_of(app) - timedelta(seconds=1))
     with app.app_context():
         assert delivery.claim(message_id, now=NOW - timedelta(seconds=2)) is None
         claimed = delivery.claim(message_id, now=NOW)
     assert claimed is not None and claimed.attempts == 2
+
+
+@pytest.mark.parametrize("timeout, lease", [(30, timedelta(minutes=1)), (10, timedelta(seconds=20)), (2.5, timedelta(seconds=5))])
+def test_the_lease_is_twice_the_mail_timeout(make_app, tmp_path, timeout, lease):
+    assert lease_of(file_mail_app(make_app, tmp_path, timeout)) == lease
+
+
+def test_a_message_whose_worker_died_mid_send_goes_again_a_minute_later_not_ten(make_app, tmp_path):
+    app = file_mail_app(make_app, tmp_path, 30)
+    died_a_minute_ago = owe_message(app, status=OutboxStatus.sending, attempts=1, claimed_at=NOW - timedelta(seconds=61))
+    still_sending = owe_message(app, status=OutboxStatus.sending, attempts=1, claimed_at=NOW - timedelta(seconds=59))
+    with app.app_context():
+        assert delivery.sweep(now=NOW)[Outcome.sent] == 1
+    assert outbox_row(app, died_a_minute_ago).status is OutboxStatus.sent
+    assert outbox_row(app, still_sending).status is OutboxStatus.sending
+
+
+def test_the_message_sent_again_after_the_lease_keeps_its_message_id(app):
+    message_id = owe_message(app)
+    with app.app_context():
+        first_attempt = delivery.compose(delivery.claim(message_id, now=NOW), now=NOW)
+        # That worker dies here, before sending or recording anything.
+        assert delivery.deliver(message_id, now=NOW + lease_of(app) + timedelta(seconds=1)) is Outcome.sent
+        path = delivery.mail_file_path(message_id)
+    sent = message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert sent["Message-ID"] == first_attempt.msgId
+    assert outbox_row(app, message_id).attempts == 2
+
+
+def test_a_sweep_stops_claiming_once_half_a_timeout_has_passed_and_the_next_one_goes_on(make_app, tmp_path):
+    # A microsecond's timeout: the first delivery alone outlasts half of it.
+    app = file_mail_app(make_app, tmp_path, 1e-6)
+    message_ids = [owe_message(app) for _ in range(3)]
+    with app.app_context():
+        assert delivery.sweep(now=NOW)[Outcome.sent] == 1
+        assert delivery.sweep(now=NOW)[Outcome.sent] == 1
+    assert [outbox_row(app, message_id).status for message_id in message_ids] == [
+        OutboxStatus.sent, OutboxStatus.sent, OutboxStatus.pending,
+    ]
 
 
 def test_sent_and_failed_messages_are_never_claimed(app):
@@ -133,7 +182,7 @@ def test_a_retry_waits_for_its_time(refused_app):
 
 def test_a_message_abandoned_on_its_last_attempt_is_failed_by_the_sweep(app):
     message_id = owe_message(
-        app, status=OutboxStatus.sending, attempts=MAX_ATTEMPTS, claimed_at=NOW - LEASE - timedelta(minutes=1)
+        app, status=OutboxStatus.sending, attempts=MAX_ATTEMPTS, claimed_at=NOW - lease_of(app) - timedelta(minutes=1)
     )
     with app.app_context():
         delivery.sweep(now=NOW)

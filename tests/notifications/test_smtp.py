@@ -1,7 +1,9 @@
 """Mail through a real SMTP server (aiosmtpd in this process), parsed as a mail client would."""
+import asyncio
 import re
 import threading
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -18,7 +20,7 @@ from practice.notifications.delivery import Outcome
 from practice.notifications.models import MessageKind, OutboxMessage, OutboxStatus
 from practice.timeformats import instant_for_url
 from tests.notifications.support import (
-    FROZEN_NOW, SENDER, ZONE, at, book_at, offer, run_queued_tasks,
+    FROZEN_NOW, SENDER, ZONE, CollectingHandler, SmtpServer, at, book_at, offer, run_queued_tasks,
 )
 
 NOW = FROZEN_NOW
@@ -152,6 +154,41 @@ def test_a_refused_recipient_is_failed_at_once_without_the_address_in_the_error(
     assert (outcomes[Outcome.failed], outcomes[Outcome.sent]) == (1, 1)
     (failed,) = outbox(mail_app, status=OutboxStatus.failed)
     assert failed.last_error == "SMTPRecipientsRefused 550"
+
+
+@dataclass
+class SlowHandler(CollectingHandler):
+    """Answers MAIL FROM and RCPT TO `step` seconds late each."""
+
+    step: float = 0.0
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        await asyncio.sleep(self.step)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        await asyncio.sleep(self.step)
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+
+def test_a_server_slow_at_each_step_cannot_stretch_a_send_past_the_timeout(make_app, tmp_path):
+    # Each reply comes well within the timeout, the two together after it: the send gives up
+    # before DATA, so a worker that takes a message over after the lease is the only one sending it.
+    slow_server = SmtpServer(SlowHandler(step=0.3)).start()
+    try:
+        app = make_app(**{**slow_server.config(), "MAIL_TIMEOUT_SECONDS": 0.5}, MAIL_FILE_DIR=str(tmp_path / "mail"))
+        offered = offer(app)
+        book_at(app, offered, at(1, 10))
+        (first, _) = outbox(app)
+        with app.app_context():
+            assert delivery.deliver(first.id, now=LATER) is Outcome.retrying
+    finally:
+        slow_server.stop()
+    assert slow_server.received == []
+    (waiting,) = outbox(app, id=first.id)
+    assert (waiting.status, waiting.attempts) == (OutboxStatus.pending, 1)
 
 
 def test_with_sending_suppressed_mail_is_written_to_a_file_instead(make_app, smtp_server, tmp_path):

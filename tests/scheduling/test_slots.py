@@ -1,4 +1,5 @@
 """The slot engine, without an app: DST tables, examples and properties."""
+import functools
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ UTC = timezone.utc
 LONDON = ZoneInfo("Europe/London")
 HOUR = timedelta(hours=1)
 MINUTE = timedelta(minutes=1)
+MICROSECOND = timedelta(microseconds=1)
 
 
 def utc(*args: int) -> datetime:
@@ -257,21 +259,28 @@ def test_inconsistent_inputs_raise_value_error(build):
 
 # --- DST tables: a 60-minute service stepping hourly, on the transition days --------------
 # London 2025-03-30: 01:00 GMT -> 02:00 BST.  2025-10-26: 02:00 BST -> 01:00 GMT.
-# New York 2025-03-09: 02:00 EST -> 03:00 EDT.  2025-11-02: 02:00 EDT -> 01:00 EST.
-# A wall time in the gap is read with the offset before it; an ambiguous one as its first occurrence.
+# New York 2025-03-09 and 2027-03-14: 02:00 EST -> 03:00 EDT.  2025-11-02: 02:00 EDT -> 01:00 EST.
+# A range starting or ending in the gap starts or ends as the clocks jump; an ambiguous time is
+# its first occurrence.
 
 DST_DAYS = [
     # zone, day, range, first start, last start (UTC), count
     ("Europe/London", date(2025, 3, 30), "09:00-17:00", utc(2025, 3, 30, 8), utc(2025, 3, 30, 15), 8),
     ("Europe/London", date(2025, 3, 30), "00:00-04:00", utc(2025, 3, 30, 0), utc(2025, 3, 30, 2), 3),
-    ("Europe/London", date(2025, 3, 30), "01:30-03:00", None, None, 0),  # 01:30Z-02:00Z
-    ("Europe/London", date(2025, 3, 30), "01:30-05:00", utc(2025, 3, 30, 1, 30), utc(2025, 3, 30, 2, 30), 2),
+    ("Europe/London", date(2025, 3, 30), "01:30-03:00", utc(2025, 3, 30, 1), utc(2025, 3, 30, 1), 1),  # 01:00Z-02:00Z
+    ("Europe/London", date(2025, 3, 30), "01:30-05:00", utc(2025, 3, 30, 1), utc(2025, 3, 30, 3), 3),
+    ("Europe/London", date(2025, 3, 30), "00:30-01:45", None, None, 0),  # 00:30Z-01:00Z
     ("Europe/London", date(2025, 10, 26), "09:00-17:00", utc(2025, 10, 26, 9), utc(2025, 10, 26, 16), 8),
     ("Europe/London", date(2025, 10, 26), "00:00-04:00", utc(2025, 10, 25, 23), utc(2025, 10, 26, 3), 5),
     ("Europe/London", date(2025, 10, 26), "01:30-03:00", utc(2025, 10, 26, 0, 30), utc(2025, 10, 26, 1, 30), 2),
     ("America/New_York", date(2025, 3, 9), "09:00-17:00", utc(2025, 3, 9, 13), utc(2025, 3, 9, 20), 8),
     ("America/New_York", date(2025, 3, 9), "00:00-04:00", utc(2025, 3, 9, 5), utc(2025, 3, 9, 7), 3),
-    ("America/New_York", date(2025, 3, 9), "02:30-05:00", utc(2025, 3, 9, 7, 30), utc(2025, 3, 9, 7, 30), 1),
+    ("America/New_York", date(2025, 3, 9), "02:30-05:00", utc(2025, 3, 9, 7), utc(2025, 3, 9, 8), 2),
+    ("America/New_York", date(2027, 3, 14), "00:00-02:30", utc(2027, 3, 14, 5), utc(2027, 3, 14, 6), 2),
+    ("America/New_York", date(2027, 3, 14), "00:30-02:30", utc(2027, 3, 14, 5, 30), utc(2027, 3, 14, 5, 30), 1),
+    ("America/New_York", date(2027, 3, 14), "01:30-02:30", None, None, 0),  # 06:30Z-07:00Z
+    ("America/New_York", date(2027, 3, 14), "02:15-02:45", None, None, 0),  # both ends at 07:00Z
+    ("America/New_York", date(2027, 3, 14), "02:15-04:00", utc(2027, 3, 14, 7), utc(2027, 3, 14, 7), 1),
     ("America/New_York", date(2025, 11, 2), "09:00-17:00", utc(2025, 11, 2, 14), utc(2025, 11, 2, 21), 8),
     ("America/New_York", date(2025, 11, 2), "00:00-04:00", utc(2025, 11, 2, 4), utc(2025, 11, 2, 8), 5),
     ("America/New_York", date(2025, 11, 2), "01:30-03:00", utc(2025, 11, 2, 5, 30), utc(2025, 11, 2, 6, 30), 2),
@@ -295,6 +304,25 @@ def test_ranges_on_dst_days_last_their_real_length(zone, day, span, first, last,
     assert all(later - earlier == HOUR for earlier, later in zip(starts, starts[1:]))
 
 
+def test_a_range_ending_in_the_spring_forward_gap_ends_as_the_clocks_jump():
+    # New York 2027-03-14: 02:00 EST -> 03:00 EDT, so 00:00-02:30 ends at 07:00Z and the last
+    # half-hour session is 01:30-02:00 EST; nothing starts or ends at 03:00 or 03:30 EDT.
+    new_york = ZoneInfo("America/New_York")
+    half_hourly = ServiceSpec(id=1, duration=timedelta(minutes=30))
+    early = Availability("America/New_York", weekly={}, overrides={date(2027, 3, 14): (hours("00:00", "02:30"),)})
+    slots = available_slots(half_hourly, early, [], utc(2027, 3, 14), utc(2027, 3, 15), utc(2027, 3, 1))
+    assert [slot.start.astimezone(new_york).strftime("%H:%M %Z") for slot in slots] == [
+        "00:00 EST", "00:30 EST", "01:00 EST", "01:30 EST",
+    ]
+    assert slots[-1].end == utc(2027, 3, 14, 7)
+
+
+def test_a_date_the_clocks_skip_entirely_has_no_slots():
+    # Samoa skipped Friday 2011-12-30: 2011-12-29 23:59:59 -10 was followed by 2011-12-31 00:00 +14.
+    fridays = Availability("Pacific/Apia", weekly={4: (hours("09:00", "17:00"),)})
+    slots = available_slots(HOURLY, fridays, [], utc(2011, 12, 28), utc(2012, 1, 2), utc(2011, 12, 1))
+    assert slots == []
+
 
 def test_hours_of_a_date_are_found_when_clocks_go_back_across_midnight():
     # Antarctica/Casey, 2010-03-05 02:00 +11 -> 2010-03-04 23:00 +08, at 15:00Z: both ends
@@ -312,6 +340,10 @@ DST_DATES = [
     date(2025, 3, 9), date(2025, 3, 30), date(2025, 4, 6),
     date(2025, 10, 5), date(2025, 10, 26), date(2025, 11, 2),
 ]
+#: Spring-forward days of the zones above: London 01:00 -> 02:00, the others 02:00 -> 03:00.
+SPRING_FORWARD_DAYS = [
+    ("Europe/London", date(2025, 3, 30)), ("America/New_York", date(2025, 3, 9)), ("Australia/Sydney", date(2025, 10, 5)),
+]
 LAST_MINUTE = 23 * 60 + 59
 OTHER_SERVICE_ID = 2
 
@@ -325,6 +357,14 @@ def time_ranges(draw) -> TimeRange:
     start = draw(st.integers(0, 95).map(lambda quarter: quarter * 15) | st.integers(0, LAST_MINUTE - 1))
     length = draw(st.integers(60, 10 * 60) | st.integers(1, 14 * 60))
     end = min(LAST_MINUTE, start + length)
+    return TimeRange(time(*divmod(start, 60)), time(*divmod(end, 60)))
+
+
+@st.composite
+def early_time_ranges(draw) -> TimeRange:
+    """A range within 00:00-05:00, where ends in the spring-forward gaps are common."""
+    start = draw(st.integers(0, 4 * 60))
+    end = draw(st.integers(start + 1, 5 * 60))
     return TimeRange(time(*divmod(start, 60)), time(*divmod(end, 60)))
 
 
@@ -454,24 +494,87 @@ def test_bookings_and_time_off_remove_exactly_the_conflicting_slots(scenario):
     assert [slot.start for slot in scenario.slots()] == expected
 
 
+def ranges_of(availability: Availability, day: date) -> tuple[TimeRange, ...]:
+    return availability.overrides.get(day, availability.weekly.get(day.weekday(), ()))
+
+
+@functools.cache
+def first_instant_showing(zone_name: str, day: date, wall: time) -> datetime:
+    """The first instant the clock shows `wall` on `day` or later, found by walking minutes.
+
+    It lies between the two readings of the wall time (fold=0 and fold=1), which differ only
+    around a change; every change of the zones in ZONES falls on a whole minute.
+    """
+    zone = ZoneInfo(zone_name)
+    wanted = datetime.combine(day, wall)
+    readings = [datetime.combine(day, wall, tzinfo=zone).replace(fold=fold).astimezone(UTC) for fold in (0, 1)]
+    instant, last = min(readings), max(readings)
+    while instant.astimezone(zone).replace(tzinfo=None) < wanted and instant < last:
+        instant += MINUTE
+    return instant
+
+
+def wall_clock(instant: datetime, zone: ZoneInfo) -> datetime:
+    return instant.astimezone(zone).replace(tzinfo=None)
+
+
+def shown_inside(slot: Slot, zone: ZoneInfo, day: date, time_range: TimeRange) -> bool:
+    """Whether the clock shows the slot starting and ending within `time_range` on `day`.
+
+    An end is what the clock showed just before it: a session ending as the clocks jump
+    from 02:00 to 03:00 ends at 02:00.
+    """
+    start = wall_clock(slot.start, zone)
+    end = wall_clock(slot.end - MICROSECOND, zone) + MICROSECOND
+    return datetime.combine(day, time_range.start) <= start and end <= datetime.combine(day, time_range.end)
+
+
+def clocks_go_back_on(day: date, zone: ZoneInfo) -> bool:
+    return zone.utcoffset(datetime.combine(day + timedelta(days=1), time(0))) < zone.utcoffset(datetime.combine(day, time(0)))
+
+
 @PROPERTY_SETTINGS
 @given(scenarios())
 def test_every_slot_is_stepped_from_a_working_range_of_its_local_day_and_fits_inside_it(scenario):
-    zone = ZoneInfo(scenario.availability.timezone)
+    zone_name = scenario.availability.timezone
     service = scenario.service
     for slot in scenario.slots():
-        day = slot.start.astimezone(zone).date()
-        availability = scenario.availability
-        ranges = availability.overrides.get(day, availability.weekly.get(day.weekday(), ()))
+        day = slot.start.astimezone(ZoneInfo(zone_name)).date()
+        ranges = ranges_of(scenario.availability, day)
         fitting = []
         for time_range in ranges:
-            # fold=0 on purpose: the documented reading of gap and ambiguous wall times.
-            range_start = datetime.combine(day, time_range.start, tzinfo=zone)
-            range_end = datetime.combine(day, time_range.end, tzinfo=zone)
+            range_start = first_instant_showing(zone_name, day, time_range.start)
+            range_end = first_instant_showing(zone_name, day, time_range.end)
             if (range_start <= slot.start and slot.end <= range_end
                     and (slot.start - range_start) % service.slot_step == timedelta(0)):
                 fitting.append(time_range)
         assert fitting, f"{slot} is outside {ranges} on {day}"
+
+
+@PROPERTY_SETTINGS
+@given(scenarios())
+def test_unless_clocks_go_back_every_slot_starts_and_ends_on_the_clock_inside_a_range_of_its_day(scenario):
+    # Where clocks go back, a range holding the repeated hour shows earlier times after the
+    # change (01:30 EDT-03:00 EST passes 01:00 EST): that day is the property above's to check.
+    zone = ZoneInfo(scenario.availability.timezone)
+    for slot in scenario.slots():
+        day = wall_clock(slot.start, zone).date()
+        if clocks_go_back_on(day, zone):
+            continue
+        ranges = ranges_of(scenario.availability, day)
+        assert any(shown_inside(slot, zone, day, time_range) for time_range in ranges), f"{slot} is outside {ranges}"
+
+
+@PROPERTY_SETTINGS
+@given(st.sampled_from(SPRING_FORWARD_DAYS), early_time_ranges(), services())
+def test_on_spring_forward_days_no_slot_starts_or_ends_on_the_clock_outside_its_range(zone_and_day, time_range, service):
+    zone_name, day = zone_and_day
+    zone = ZoneInfo(zone_name)
+    availability = Availability(zone_name, weekly={}, overrides={day: (time_range,)})
+    midnight = datetime.combine(day, time(0), tzinfo=zone)
+    slots = available_slots(service, availability, [], midnight, midnight + timedelta(days=1), midnight - timedelta(days=7))
+    for slot in slots:
+        assert shown_inside(slot, zone, day, time_range), f"{slot} is outside {time_range}"
 
 
 @PROPERTY_SETTINGS
