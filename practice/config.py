@@ -46,6 +46,27 @@ def mail_settings_from_environment(instance_path: str) -> dict:
     }
 
 
+def _https_by_default(base_url: str) -> str:
+    return "1" if base_url.lower().startswith("https://") else "0"
+
+
+def security_settings_from_environment(base_url: str) -> dict:
+    """Cookie and proxy settings; cookies are Secure by default when BASE_URL is https."""
+    # A session or remember cookie sent over plain http can be read on the way by anyone on
+    # the network; an install whose links are https is served over https. The environment
+    # still decides either way (SESSION_COOKIE_SECURE=0 for a local http test of such a config).
+    secure = _flag("SESSION_COOKIE_SECURE", _https_by_default(base_url))
+    return {
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_SECURE": secure,
+        # How many reverse proxies stand in front and append to X-Forwarded-For; 0 trusts none.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # Flask-WTF's extra Referer check on https cannot pass on the manage and reset pages,
+        # which send no Referer by design; the CSRF token and the SameSite=Lax cookie remain.
+        "WTF_CSRF_SSL_STRICT": False,
+    }
+
+
 def _stored_secret_key(instance_path: str) -> str | None:
     """The key `make run` keeps in instance/secret_key, when SECRET_KEY is not set."""
     path = Path(instance_path) / "secret_key"
@@ -56,6 +77,7 @@ def _stored_secret_key(instance_path: str) -> str | None:
 
 def settings_from_environment(instance_path: str) -> dict:
     """Return the Flask config for this process; every knob is an environment variable."""
+    base_url = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or _stored_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or _instance_sqlite_url(instance_path),
@@ -69,11 +91,11 @@ def settings_from_environment(instance_path: str) -> dict:
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "BOOKING_RATE_LIMIT": os.environ.get("BOOKING_RATE_LIMIT", "30 per minute"),
         # Every link in an email starts with this, never with a request's Host header.
-        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
+        "BASE_URL": base_url,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 256 * 1024,
         **mail_settings_from_environment(instance_path),
+        **security_settings_from_environment(base_url),
     }

@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, Regexp
 
 from practice.accounts.service import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from practice.notifications.addresses import ReachableAddress
 from practice.timeformats import known_timezones
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z"
@@ -114,7 +115,12 @@ def _reminder_choices(current: int | None) -> list[tuple[str, str]]:
 class SignupForm(PracticeFieldsForm):
     email = EmailField(
         "Email",
-        [InputRequired("Please give your email address."), Length(max=254, message=_TOO_LONG), Email("That email address doesn't look right.")],
+        [
+            InputRequired("Please give your email address."),
+            Length(max=254, message=_TOO_LONG),
+            ReachableAddress(),
+            Email("That email address doesn't look right."),
+        ],
         filters=[_strip],
     )
     password = PasswordField(
@@ -134,7 +140,7 @@ class ProfileForm(PracticeFieldsForm, PracticeSettingsForm):
     bio = TextAreaField("A short introduction", [Length(max=2000, message="Please keep this under 2,000 characters.")], filters=[_strip])
     contact_email = EmailField(
         "Contact email for clients (optional)",
-        [Optional(), Length(max=254, message=_TOO_LONG), Email("That email address doesn't look right.")],
+        [Optional(), Length(max=254, message=_TOO_LONG), ReachableAddress(), Email("That email address doesn't look right.")],
         filters=[_strip],
     )
 

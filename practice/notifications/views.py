@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from practice.notifications import service
 from practice.notifications.models import OutboxMessage
+from practice.security.headers import email_preview
 from practice.security.private_pages import make_private, owned_or_404
 
 bp = make_private(Blueprint("notifications", __name__, url_prefix="/admin/emails"))
@@ -32,6 +33,14 @@ def list_messages():
 def show_message(message_id: int):
     message = owned_or_404(OutboxMessage, message_id, current_user.id)
     return render_template("notifications/email.html", message=message, zone=current_user.timezone)
+
+
+@bp.get("/<int:message_id>/html")
+def message_html(message_id: int):
+    """The email's HTML alone, framed by show_message: a page of its own, so it can have the
+    inline styles mail clients need without the admin pages' policy allowing them."""
+    message = owned_or_404(OutboxMessage, message_id, current_user.id)
+    return email_preview(message.body_html)
 
 
 @bp.post("/<int:message_id>/send-again")
