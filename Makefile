@@ -47,7 +47,7 @@ run: seed
 	@bin/serve-with-worker
 
 worker: migrate
-	$(BIN)/huey_consumer practice.worker.huey --workers 2
+	umask 077 && $(BIN)/huey_consumer practice.worker.huey --workers 2
 
 test: install-dev
 	$(BIN)/python -m pytest

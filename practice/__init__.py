@@ -8,10 +8,14 @@ from practice.config import default_instance_path, settings_from_environment
 from practice import models  # noqa: F401  (registers every table with the metadata)
 from practice import money, timeformats
 from practice.extensions import csrf, db, limiter, login_manager, mail, migrate
-from practice.security import redact_tokens, sealing
+from practice.security import headers, input_checks, redact_tokens, sealing
+from practice.security.file_modes import keep_new_files_private
+from practice.security.proxies import trust_proxies
 
 
 def create_app(test_config: dict | None = None) -> Flask:
+    # Before anything is created: the database, the queue and the mail files hold clients' details.
+    keep_new_files_private()
     app = Flask(
         __name__,
         instance_relative_config=True,
@@ -29,6 +33,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         raise RuntimeError("Set SECRET_KEY, or run `make run`, which keeps one in instance/secret_key.")
 
     sealing.install(app)
+    trust_proxies(app)
+    # First, so that no other check, nor a write transaction, starts on input we refuse.
+    input_checks.install(app)
+    headers.install(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     csrf.init_app(app)

@@ -46,6 +46,27 @@ def mail_settings_from_environment(instance_path: str) -> dict:
     }
 
 
+def _https_by_default(base_url: str) -> str:
+    return "1" if base_url.lower().startswith("https://") else "0"
+
+
+def security_settings_from_environment(base_url: str) -> dict:
+    """Cookie and proxy settings; cookies are Secure by default when BASE_URL is https."""
+    # A session or remember cookie sent over plain http can be read on the way by anyone on
+    # the network; an install whose links are https is served over https. The environment
+    # still decides either way (SESSION_COOKIE_SECURE=0 for a local http test of such a config).
+    secure = _flag("SESSION_COOKIE_SECURE", _https_by_default(base_url))
+    return {
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_SECURE": secure,
+        # How many reverse proxies stand in front and append to X-Forwarded-For; 0 trusts none.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # Flask-WTF's extra Referer check on https cannot pass on the manage and reset pages,
+        # which send no Referer by design; the CSRF token and the SameSite=Lax cookie remain.
+        "WTF_CSRF_SSL_STRICT": False,
+    }
+
+
 def _stored(instance_path: str, name: str) -> str | None:
     """A key `make run` keeps in instance/<name> (secret_key, data_keys), used when the environment sets none."""
     path = Path(instance_path) / name
@@ -60,11 +81,12 @@ def data_keys_path(instance_path: str) -> Path:
 
 def settings_from_environment(instance_path: str) -> dict:
     """Return the Flask config for this process; every knob is an environment variable."""
+    base_url = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or _stored(instance_path, "secret_key"),
         # Fernet keys, newest first, that seal clients' notes and phone numbers at rest.
         "PRACTICE_DATA_KEYS": os.environ.get("PRACTICE_DATA_KEYS") or _stored(instance_path, "data_keys"),
-        #: Whether PRACTICE_DATA_KEYS came from instance/data_keys (which `flask rotate-data-key` may rewrite).
+        # Whether PRACTICE_DATA_KEYS came from instance/data_keys (which `flask rotate-data-key` may rewrite).
         "DATA_KEYS_FROM_FILE": not os.environ.get("PRACTICE_DATA_KEYS"),
         # Off: after the first practice, people join only by an owner's invitation. On: an
         # install hosting several independent practices lets anyone set up their own.
@@ -80,11 +102,11 @@ def settings_from_environment(instance_path: str) -> dict:
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "BOOKING_RATE_LIMIT": os.environ.get("BOOKING_RATE_LIMIT", "30 per minute"),
         # Every link in an email starts with this, never with a request's Host header.
-        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
+        "BASE_URL": base_url,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 256 * 1024,
         **mail_settings_from_environment(instance_path),
+        **security_settings_from_environment(base_url),
     }

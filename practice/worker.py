@@ -1,8 +1,9 @@
 """The job queue: Huey tasks that send the outbox, owe reminders and end lapsed holds.
 
 Run the consumer with `huey_consumer practice.worker.huey`. Importing this module starts
-nothing and opens nothing: the queue file or Redis connection is made on first use, and
-the Flask app the tasks run in is created by the first task a worker process runs.
+nothing and opens nothing (it only sets the process's umask): the queue file or Redis
+connection is made on first use, and the Flask app the tasks run in is created by the
+first task a worker process runs.
 """
 import logging
 import threading
@@ -19,8 +20,13 @@ from practice.accounts import service as accounts
 from practice.booking import service as booking_service
 from practice.notifications import delivery, reminders
 from practice.notifications import service as notifications
+from practice.security.file_modes import keep_new_files_private
 
 log = logging.getLogger(__name__)
+
+# The consumer opens the queue file before its first task creates an app: files it
+# creates hold clients' details too, so they are the owner's only from the start.
+keep_new_files_private()
 
 
 class LazySqliteStorage(SqliteStorage):

@@ -16,6 +16,7 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
 from practice.accounts.service import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from practice.money import CURRENCY_SYMBOLS
+from practice.notifications.addresses import ReachableAddress
 from practice.timeformats import known_timezones
 
 _TOO_LONG = "Please keep this under %(max)d characters."
@@ -57,7 +58,7 @@ def timezone_choices() -> list[SelectChoice]:
 def _email_field(label: str, required: str) -> EmailField:
     return EmailField(
         label,
-        [InputRequired(required), Length(max=254, message=_TOO_LONG), Email("That email address doesn't look right.")],
+        [InputRequired(required), Length(max=254, message=_TOO_LONG), ReachableAddress(), Email("That email address doesn't look right.")],
         filters=[_strip],
     )
 
@@ -118,7 +119,7 @@ class PracticeSettingsForm(FlaskForm):
     timezone = SelectField("Timezone", validate_choice=False)
     contact_email = EmailField(
         "Contact email for clients (optional)",
-        [Optional(), Length(max=254, message=_TOO_LONG), Email("That email address doesn't look right.")],
+        [Optional(), Length(max=254, message=_TOO_LONG), ReachableAddress(), Email("That email address doesn't look right.")],
         filters=[_strip],
     )
     address = TextAreaField("Address (optional)", filters=[_strip], render_kw={"rows": 3})

@@ -2,7 +2,6 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +20,7 @@ from practice.accounts.service import (
 from practice.extensions import begin_write_transaction, db
 from practice.external_urls import external_url
 from practice.notifications import service as notifications
+from practice.notifications.addresses import address_problem
 from practice.security import audit
 from practice.security.audit import Actor
 from practice.security.models import AuditAction
@@ -50,7 +50,7 @@ def invite(practice_id: int, email: str, *, actor: Actor, secret_key: str, now: 
     Inviting an address again withdraws its earlier invitation, so only the newest link works.
     """
     email = normalized_email(email)
-    if message := _address_problem(email):
+    if message := address_problem(email):
         raise AccountError({"email": message})
     begin_write_transaction()
     if practitioner_by_email(email) is not None:
@@ -186,12 +186,3 @@ def _withdraw_open(practice_id: int, email: str, now: datetime) -> None:
         .execution_options(synchronize_session=False)
     )
 
-
-def _address_problem(email: str) -> str | None:
-    if len(email) > 254:
-        return "Please keep this under 254 characters."
-    try:
-        validate_email(email, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError:
-        return "That email address doesn't look right."
-    return None

@@ -3,7 +3,6 @@ import re
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -11,6 +10,7 @@ from practice.accounts.models import DEFAULT_CRISIS_RESOURCES, Practice
 from practice.accounts.service import AccountError, slug_errors
 from practice.extensions import begin_write_transaction, db
 from practice.money import CURRENCY_SYMBOLS
+from practice.notifications.addresses import address_problem
 from practice.security import audit
 from practice.security.audit import Actor
 from practice.security.models import AuditAction
@@ -95,8 +95,8 @@ def settings_errors(settings: PracticeSettings) -> dict[str, str]:
         errors["slug"] = message
     if not is_known_timezone(settings.timezone):
         errors["timezone"] = "Please choose a timezone from the list."
-    if settings.contact_email and not _is_deliverable_address(settings.contact_email):
-        errors["contact_email"] = "That email address doesn't look right."
+    if settings.contact_email and (problem := address_problem(settings.contact_email)):
+        errors["contact_email"] = problem
     if len(settings.address) > ADDRESS_LIMIT:
         errors["address"] = f"Please keep this under {ADDRESS_LIMIT} characters."
     errors |= _colour_errors(settings.accent_colour)
@@ -153,16 +153,6 @@ def _window_errors(min_notice_minutes: int | None, max_advance_days: int | None)
     elif not errors and min_notice_minutes >= max_advance_days * 24 * 60:
         errors["min_notice_minutes"] = "The notice you need must be shorter than how far ahead clients can book."
     return errors
-
-
-def _is_deliverable_address(address: str) -> bool:
-    if len(address) > 254:
-        return False
-    try:
-        validate_email(address, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError:
-        return False
-    return True
 
 
 def _relative_luminance(colour: str) -> float:

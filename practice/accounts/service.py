@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from practice.accounts.common_passwords import is_common_password
 from practice.accounts.models import Membership, Practice, Practitioner, Role
 from practice.extensions import begin_write_transaction, db
 from practice.notifications import service as notifications
@@ -23,6 +24,7 @@ from practice.timeformats import is_known_timezone
 MIN_PASSWORD_LENGTH = 10
 #: scrypt hashes whatever it is given; a cap keeps one request from costing much more than another.
 MAX_PASSWORD_LENGTH = 1024
+COMMON_PASSWORD_MESSAGE = "That password is one of the most commonly used, so it's easy to guess. Please choose another."
 
 RESET_SALT = "tend.password-reset"
 RESET_LIFETIME = timedelta(hours=1)
@@ -256,6 +258,8 @@ def password_errors(password: str) -> dict[str, str]:
         return {"password": f"Please use at least {MIN_PASSWORD_LENGTH} characters."}
     if len(password) > MAX_PASSWORD_LENGTH:
         return {"password": f"Please use at most {MAX_PASSWORD_LENGTH} characters."}
+    if is_common_password(password):
+        return {"password": COMMON_PASSWORD_MESSAGE}
     return {}
 
 

@@ -15,6 +15,7 @@ from practice.booking.signals import booking_cancelled, booking_confirmed, booki
 from practice.catalog.models import Service, ServiceStatus
 from practice.clients.service import ClientContact, client_for
 from practice.extensions import begin_write_transaction, db
+from practice.notifications.addresses import unreachable_address_reason
 from practice.scheduling import service as scheduling
 from practice.scheduling.slots import Interval, blocked_interval
 from practice.timeformats import is_known_timezone
@@ -114,9 +115,9 @@ def client_details_from(raw: dict) -> ClientDetails:
         errors.setdefault("email", "Please give an email address for your confirmation.")
     elif "email" not in errors:
         try:
-            values["email"] = validate_email(values["email"], check_deliverability=False).normalized
+            values["email"] = validate_email(values["email"], check_deliverability=False, allow_smtputf8=False).normalized
         except EmailNotValidError:
-            errors["email"] = "That email address doesn't look right — please check it."
+            errors["email"] = unreachable_address_reason(values["email"]) or "That email address doesn't look right — please check it."
     if values["phone"] and not set(values["phone"]) <= PHONE_CHARACTERS:
         errors.setdefault("phone", "Please use only digits, spaces and + - ( ) in a phone number.")
     if not is_known_timezone(values["timezone"]):

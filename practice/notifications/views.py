@@ -8,6 +8,7 @@ from practice.notifications import service
 from practice.notifications.models import OutboxMessage
 from practice.security import audit
 from practice.security.authz import found_or_404, visible_to
+from practice.security.headers import email_preview
 from practice.security.models import AuditAction
 from practice.security.private_pages import current_actor, make_private
 
@@ -47,6 +48,14 @@ def show_message(message_id: int):
             detail="email content",
         )
     return render_template("notifications/email.html", message=message, zone=current_user.practice.timezone)
+
+
+@bp.get("/<int:message_id>/html")
+def message_html(message_id: int):
+    """The email's HTML alone, framed by show_message: a page of its own, so it can have the
+    inline styles mail clients need without the admin pages' policy allowing them."""
+    message = found_or_404(OutboxMessage, message_id, current_actor())
+    return email_preview(message.body_html)
 
 
 @bp.post("/<int:message_id>/send-again")
