@@ -115,7 +115,9 @@ def client_details_from(raw: dict) -> ClientDetails:
         errors.setdefault("email", "Please give an email address for your confirmation.")
     elif "email" not in errors:
         try:
-            values["email"] = validate_email(values["email"], check_deliverability=False, allow_smtputf8=False).normalized
+            # The ASCII form: an internationalised domain is written as IDNA, which every mail
+            # server accepts and which finds the same client however the domain was typed.
+            values["email"] = validate_email(values["email"], check_deliverability=False, allow_smtputf8=False).ascii_email
         except EmailNotValidError:
             errors["email"] = unreachable_address_reason(values["email"]) or "That email address doesn't look right — please check it."
     if values["phone"] and not set(values["phone"]) <= PHONE_CHARACTERS:

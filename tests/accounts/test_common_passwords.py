@@ -10,6 +10,7 @@ from practice.accounts.common_passwords import is_common_password
 from practice.accounts.models import Practitioner
 from practice.demo import DEMO_PASSWORD
 from practice.extensions import db
+from practice.security.audit import VISITOR
 from tests.factories import PASSWORD
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -18,11 +19,10 @@ UNUSUAL = "quiet lanterns over the estuary"
 SIGNUP = {
     "name": "Rowan Hale",
     "practice_name": "Stillwater Practice",
-    "slug": "rowan-hale",
+    "practice_slug": "stillwater",
     "timezone": "Europe/London",
     "email": "rowan@example.org",
 }
-PROFILE = service.PracticeProfile(name="Rowan Hale", practice_name="Stillwater Practice", slug="rowan-hale", timezone="Europe/London")
 
 
 def practitioner_count(app) -> int:
@@ -71,7 +71,14 @@ def test_a_reset_accepts_a_long_unusual_passphrase(app, client, practitioner):
 
 def test_the_service_names_the_password_field(app):
     with app.app_context(), pytest.raises(service.AccountError) as refused:
-        service.sign_up(email="rowan@example.org", password="qwertyuiop", profile=PROFILE, now=NOW)
+        service.create_practice(
+            email="rowan@example.org",
+            password="qwertyuiop",
+            person=service.PersonProfile(name="Rowan Hale"),
+            practice=service.NewPractice(name="Stillwater Practice", slug="stillwater", timezone="Europe/London"),
+            actor=VISITOR,
+            now=NOW,
+        )
 
     assert refused.value.field_errors == {"password": service.COMMON_PASSWORD_MESSAGE}
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from practice.booking.models import Booking
 from practice.extensions import db
-from tests.factories import make_practitioner, make_service, make_weekly_hours
+from tests.factories import make_practitioner, make_service, make_weekly_hours, service_path
 
 ZONE = "Europe/London"
 
@@ -27,9 +27,10 @@ def make_offer(app) -> SimpleNamespace:
         return SimpleNamespace(
             id=chosen.id,
             practitioner_id=practitioner.id,
+            practice_id=practitioner.practice_id,
             slug=practitioner.slug,
             email=practitioner.email,
-            path=f"/book/{practitioner.slug}/{chosen.id}",
+            path=service_path(chosen),
             start=free_start(),
         )
 

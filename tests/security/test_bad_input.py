@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from practice.accounts.models import Practitioner
+from practice.accounts.models import Practice, Practitioner
 from practice.extensions import db
 from practice.notifications.addresses import NOT_PLAIN_ADDRESS, unreachable_address_reason
 from practice.security.input_checks import MAX_JSON_DEPTH, NUL_MESSAGE, json_nested_deeper_than
@@ -11,12 +11,12 @@ from tests.security.samples import booking_count, booking_request, details_form,
 SIGNUP = {
     "name": "Rowan Hale",
     "practice_name": "Stillwater Practice",
-    "slug": "rowan-hale",
+    "practice_slug": "stillwater",
     "timezone": "Europe/London",
     "email": "rowan@example.org",
     "password": "a long enough password",
 }
-PROFILE = {"name": "Rowan Hale", "practice_name": "Stillwater Practice", "timezone": "Europe/London"}
+PROFILE = {"name": "Rowan Hale"}
 UNREACHABLE_ADDRESSES = ["jösé@example.org", "用户@例子.广告"]
 
 
@@ -211,12 +211,12 @@ def test_sign_up_refuses_a_non_ascii_mailbox(app, client, address):
     assert practitioner_count(app) == 0
 
 
-def test_the_profile_refuses_a_non_ascii_contact_address(app, client, logged_in):
-    response = client.post("/admin/profile", data=PROFILE | {"slug": logged_in.slug, "contact_email": "jösé@example.org"})
+def test_the_practice_settings_refuse_a_non_ascii_contact_address(app, client, logged_in):
+    response = client.post("/admin/practice", data={"contact_email": "jösé@example.org"})
 
     assert_plain_page(response, 422, NOT_PLAIN_ADDRESS)
     with app.app_context():
-        assert db.session.get(Practitioner, logged_in.practitioner_id).contact_email != "jösé@example.org"
+        assert db.session.get(Practice, logged_in.practice_id).contact_email != "jösé@example.org"
 
 
 ADDRESSES = [
