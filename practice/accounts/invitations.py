@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import generate_password_hash
 
 from practice.accounts.models import Invitation, Membership, Practice, Practitioner, Role
+from practice.accounts.passwords import hash_password
 from practice.accounts.service import (
     AccountError,
     PersonProfile,
@@ -122,7 +122,7 @@ def accept(
     if errors:
         raise AccountError(errors)
     # Hashed before the write lock is taken: scrypt is slow on purpose.
-    password_hash = generate_password_hash(password, method="scrypt")
+    password_hash = hash_password(password)
     begin_write_transaction()
     # Again under the lock: two tabs submitting one link must not make two accounts.
     invitation = open_invitation_for(token, secret_key, now=now)

@@ -5,8 +5,8 @@ from datetime import datetime, timezone
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from practice.accounts.passwords import hash_password, password_matches
 from practice.extensions import db
 from practice.sqltypes import UTCDateTime, enum_check
 
@@ -112,10 +112,10 @@ class Practitioner(UserMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return password_matches(self.password_hash, password)
 
 
 class Membership(db.Model):

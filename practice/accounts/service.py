@@ -10,9 +10,9 @@ from functools import lru_cache
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from practice.accounts.common_passwords import is_common_password
+from practice.accounts.passwords import hash_password, password_matches
 from practice.accounts.models import Membership, Practice, Practitioner, Role
 from practice.extensions import begin_write_transaction, db
 from practice.notifications import service as notifications
@@ -88,7 +88,7 @@ def create_practice(
     if errors:
         raise AccountError(errors)
     # The hash is made before the write lock is taken: scrypt is slow on purpose.
-    password_hash = generate_password_hash(password, method="scrypt")
+    password_hash = hash_password(password)
     begin_write_transaction()
     errors = _taken_errors(email=email, practice_slug=practice.slug, practitioner_slug=person.slug)
     if errors:
@@ -132,7 +132,7 @@ def authenticate(email: str, password: str, *, ip_address: str, now: datetime) -
     practitioner = practitioner_by_email(email)
     if practitioner is None:
         # Hash anyway, so the response time does not reveal which addresses have accounts.
-        check_password_hash(_unused_hash(), password)
+        password_matches(_unused_hash(), password)
         _audit_login(None, AuditAction.sign_in_failed, ip_address, now, detail="unknown address")
         return None
     if not practitioner.check_password(password):
@@ -233,7 +233,7 @@ def reset_password(token: str, new_password: str, *, secret_key: str, now: datet
     errors = password_errors(new_password)
     if errors:
         raise AccountError(errors)
-    password_hash = generate_password_hash(new_password, method="scrypt")
+    password_hash = hash_password(new_password)
     begin_write_transaction()
     # Checked again under the write lock: two tabs submitting one link must not both succeed.
     practitioner = practitioner_for_reset_token(token, secret_key, now=now)
@@ -382,4 +382,4 @@ def _password_fingerprint(practitioner: Practitioner) -> str:
 
 @lru_cache(maxsize=1)
 def _unused_hash() -> str:
-    return generate_password_hash("no account has this password", method="scrypt")
+    return hash_password("no account has this password")
