@@ -10,7 +10,6 @@ from flask.cli import with_appcontext
 
 from practice import demo
 from practice.accounts import service as accounts
-from practice.config import data_keys_path
 from practice.security import key_rotation
 from practice.security.audit import Actor
 
@@ -67,8 +66,8 @@ def rotate_data_key_command(keep_old_keys: bool) -> None:
     With PRACTICE_DATA_KEYS set, put a new key first in it yourself, then run this.
     Stop the web server and the worker first: they still hold the old list until restarted.
     """
-    keys_file = data_keys_path(current_app.instance_path)
-    if current_app.config["DATA_KEYS_FROM_FILE"]:
+    keys_file = Path(current_app.config["DATA_KEYS_FILE"]) if current_app.config.get("DATA_KEYS_FILE") else None
+    if keys_file is not None:
         keys = [Fernet.generate_key().decode("ascii"), *key_rotation.configured_keys()]
         _write_keys(keys_file, keys)
         key_rotation.use_keys(keys)
@@ -78,7 +77,7 @@ def rotate_data_key_command(keep_old_keys: bool) -> None:
     counts = key_rotation.reseal_everything(now=_now())
     for column, count in counts.items():
         click.echo(f"  {column}: {count} value{'s' if count != 1 else ''} re-encrypted")
-    if current_app.config["DATA_KEYS_FROM_FILE"] and not keep_old_keys:
+    if keys_file is not None and not keep_old_keys:
         _write_keys(keys_file, keys[:1])
         click.echo("The earlier keys are removed: backups sealed with them can no longer be read.")
 

@@ -86,8 +86,8 @@ def settings_from_environment(instance_path: str) -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY") or _stored(instance_path, "secret_key"),
         # Fernet keys, newest first, that seal clients' notes and phone numbers at rest.
         "PRACTICE_DATA_KEYS": os.environ.get("PRACTICE_DATA_KEYS") or _stored(instance_path, "data_keys"),
-        # Whether PRACTICE_DATA_KEYS came from instance/data_keys (which `flask rotate-data-key` may rewrite).
-        "DATA_KEYS_FROM_FILE": not os.environ.get("PRACTICE_DATA_KEYS"),
+        # Where the keys came from when the environment sets none: `flask rotate-data-key` rewrites it.
+        "DATA_KEYS_FILE": "" if os.environ.get("PRACTICE_DATA_KEYS") else str(data_keys_path(instance_path)),
         # Off: after the first practice, people join only by an owner's invitation. On: an
         # install hosting several independent practices lets anyone set up their own.
         "ALLOW_SIGNUP": _flag("ALLOW_SIGNUP", "0"),

@@ -21,6 +21,8 @@ BASE_TEST_CONFIG = {
     "SERVER_NAME": "localhost",
     # A fixed test key, so a database migrated once can be copied into every test's app.
     "PRACTICE_DATA_KEYS": "Xz80qyBg76ACGCUBJ3uEJnVQ__YbsJvCDlyjGYbbo-M=",
+    # Never the project's own instance/data_keys: a test of key rotation names a file of its own.
+    "DATA_KEYS_FILE": "",
 }
 
 
