@@ -5,8 +5,9 @@ from html import unescape
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
+from practice import worker
 from practice.accounts import service
 from practice.accounts.models import Practitioner
 from practice.extensions import db
@@ -247,3 +248,33 @@ def test_a_reset_link_starts_with_base_url_whatever_host_was_asked(make_app):
     (message,) = reset_emails(app)
     assert "https://tend.example/reset/" in message.body_text
     assert "attacker.example" not in message.body_text + message.body_html
+
+
+@pytest.fixture
+def real_queue(tmp_path):
+    """The worker's Huey on a queue file of this test's own, not running tasks at once."""
+    worker.huey.immediate = False
+    real_storage = worker.huey.storage
+    worker.huey.storage = worker.LazySqliteStorage(worker.huey.name, filename=str(tmp_path / "huey.sqlite3"))
+    yield worker.huey
+    worker.huey.storage.close()
+    worker.huey.storage = real_storage
+
+
+def test_the_request_only_queues_the_work_so_it_takes_as_long_for_any_address(app, client, practitioner, real_queue):
+    statements = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    known = ask_for_a_reset(client, practitioner.email)
+    unknown = ask_for_a_reset(client, "nobody@example.org")
+
+    assert (known.status_code, known.headers["Location"]) == (unknown.status_code, unknown.headers["Location"])
+    assert statements == []
+    assert real_queue.pending_count() == 2
+    assert reset_emails(app) == []
+    with app.app_context():
+        for task in real_queue.pending():
+            real_queue.execute(task)
+    (message,) = reset_emails(app)
+    assert message.recipient == practitioner.email
