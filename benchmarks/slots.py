@@ -24,9 +24,10 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from practice import create_app  # noqa: E402
-from practice.accounts.models import Practitioner  # noqa: E402
+from practice.accounts.models import Membership, Practice, Practitioner, Role  # noqa: E402
 from practice.booking.models import Booking, BookingStatus  # noqa: E402
 from practice.catalog.models import Service, ServiceStatus  # noqa: E402
+from practice.clients.models import Client  # noqa: E402
 from practice.extensions import db  # noqa: E402
 from practice.scheduling.models import WeeklyHours  # noqa: E402
 
@@ -47,6 +48,7 @@ def build_app(folder: str):
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/benchmark.sqlite3",
             "SECRET_KEY": "benchmark-only",
+            "PRACTICE_DATA_KEYS": "Xz80qyBg76ACGCUBJ3uEJnVQ__YbsJvCDlyjGYbbo-M=",
             "RATELIMIT_ENABLED": False,
             "SERVER_NAME": "localhost",
         }
@@ -56,23 +58,22 @@ def build_app(folder: str):
     return app
 
 
-def seed_practice() -> tuple[int, int]:
-    """A practitioner open 09:00–17:00 every day with one 60-minute service every 30 minutes."""
-    practitioner = Practitioner(
-        email="bench@example.org",
-        name="Bench Marker",
-        practice_name="Benchmark Practice",
-        slug="bench",
-        timezone=ZONE,
-        password_hash="not-used",
-        min_notice_minutes=0,
-        max_advance_days=60,
+def seed_practice() -> tuple[int, int, int, int]:
+    """A practitioner open 09:00–17:00 every day with one 60-minute service every 30 minutes, and one client."""
+    now = datetime.now(timezone.utc)
+    practice = Practice(
+        name="Benchmark Practice", slug="bench", timezone=ZONE, min_notice_minutes=0, max_advance_days=60, created_at=now
     )
-    db.session.add(practitioner)
+    practitioner = Practitioner(email="bench@example.org", name="Bench Marker", slug="bench", password_hash="not-used")
+    db.session.add_all([practice, practitioner, Membership(practice=practice, practitioner=practitioner, role=Role.owner)])
     db.session.flush()
+    # One client for every booking: who booked costs the engine nothing, so one stands in for all.
+    client = Client(practice_id=practice.id, email="client@example.org", name="A client", created_at=now, updated_at=now)
+    db.session.add(client)
     for weekday in range(7):
         db.session.add(WeeklyHours(practitioner_id=practitioner.id, weekday=weekday, start_time=clock(9), end_time=clock(17)))
     service = Service(
+        practice_id=practice.id,
         practitioner_id=practitioner.id,
         name="Restorative massage",
         duration_minutes=60,
@@ -83,13 +84,16 @@ def seed_practice() -> tuple[int, int]:
     )
     db.session.add(service)
     db.session.commit()
-    return practitioner.id, service.id
+    return practice.id, practitioner.id, service.id, client.id
 
 
-def booking_row(n: int, practitioner_id: int, service_id: int, start: datetime, status: BookingStatus) -> dict:
+def booking_row(n: int, ids: tuple[int, int, int, int], start: datetime, status: BookingStatus) -> dict:
+    practice_id, practitioner_id, service_id, client_id = ids
     end = start + timedelta(minutes=60)
     return {
         "public_id": f"bench-{n}",
+        "practice_id": practice_id,
+        "client_id": client_id,
         "practitioner_id": practitioner_id,
         "service_id": service_id,
         "status": status,
@@ -99,24 +103,18 @@ def booking_row(n: int, practitioner_id: int, service_id: int, start: datetime, 
         "blocked_end": end + timedelta(minutes=15),
         "is_group": False,
         "seats": 1,
-        "client_name": f"Client {n}",
-        "client_email": f"client{n}@example.org",
-        "client_phone": "",
-        "preferred_name": "",
-        "pronouns": "",
         "client_note": "",
         "client_timezone": ZONE,
         "created_at": start - timedelta(days=7),
     }
 
 
-def add_upcoming_bookings(practitioner_id: int, service_id: int, today) -> None:
+def add_upcoming_bookings(ids: tuple[int, int, int, int], today) -> None:
     """A few bookings inside the window, so the engine has real conflicts to weigh."""
     rows = [
         booking_row(
             -n - 1,
-            practitioner_id,
-            service_id,
+            ids,
             datetime.combine(today + timedelta(days=1 + n), clock(10), ZoneInfo(ZONE)).astimezone(timezone.utc),
             BookingStatus.confirmed,
         )
@@ -126,7 +124,7 @@ def add_upcoming_bookings(practitioner_id: int, service_id: int, today) -> None:
     db.session.commit()
 
 
-def add_past_bookings(practitioner_id: int, service_id: int, first_n: int, count: int, now: datetime) -> None:
+def add_past_bookings(ids: tuple[int, int, int, int], first_n: int, count: int, now: datetime) -> None:
     """`count` bookings spread over the past three years, inserted in chunks."""
     rng = random.Random(first_n)
     quarter_hours = HISTORY_DAYS * 24 * 4
@@ -134,8 +132,7 @@ def add_past_bookings(practitioner_id: int, service_id: int, first_n: int, count
         rows = [
             booking_row(
                 n,
-                practitioner_id,
-                service_id,
+                ids,
                 now - timedelta(days=1, minutes=15 * rng.randrange(quarter_hours)),
                 rng.choice(PAST_STATUSES),
             )
@@ -178,8 +175,9 @@ def main() -> None:
         today = now.astimezone(ZoneInfo(ZONE)).date()
         first = today + timedelta(days=1)
         with app.app_context():
-            practitioner_id, service_id = seed_practice()
-            add_upcoming_bookings(practitioner_id, service_id, today)
+            ids = seed_practice()
+            add_upcoming_bookings(ids, today)
+        service_id = ids[2]
         query = {
             "service": service_id,
             "start": first.isoformat(),
@@ -194,7 +192,7 @@ def main() -> None:
         for size in HISTORY_SIZES:
             started = time.perf_counter()
             with app.app_context():
-                add_past_bookings(practitioner_id, service_id, seeded, size - seeded, now)
+                add_past_bookings(ids, seeded, size - seeded, now)
             seeding = time.perf_counter() - started
             seeded = size
             wall, cpu = time_slots(client, query, args.requests)

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from practice.accounts.models import Practice
 from practice.booking.models import Booking, BookingStatus
 from practice.extensions import begin_write_transaction, db
-from practice.notifications.models import MessageKind, OutboxMessage, OutboxStatus
+from practice.notifications.models import CLIENT_KINDS, MessageKind, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +26,6 @@ MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=1)
 SWEEP_BATCH = 200
-#: Messages to the client may be answered; the practice's contact address takes the reply.
-CLIENT_KINDS = frozenset(
-    {
-        MessageKind.booking_confirmed,
-        MessageKind.booking_rescheduled,
-        MessageKind.booking_cancelled,
-        MessageKind.booking_reminder,
-    }
-)
 #: Client emails that describe the booking's time: stale once a newer change email is owed.
 REPLACEABLE_KINDS = frozenset(
     {MessageKind.booking_confirmed, MessageKind.booking_rescheduled, MessageKind.booking_reminder}

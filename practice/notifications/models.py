@@ -33,6 +33,31 @@ class MessageKind(enum.Enum):
     invitation = "invitation"
 
 
+#: What each kind of message is, as the Emails page names it.
+KIND_LABELS = {
+    MessageKind.booking_confirmed: "Booking confirmation",
+    MessageKind.booking_rescheduled: "New time",
+    MessageKind.booking_cancelled: "Cancellation",
+    MessageKind.booking_reminder: "Reminder",
+    MessageKind.practitioner_new_booking: "New booking notice",
+    MessageKind.practitioner_cancellation: "Cancellation notice",
+    MessageKind.practitioner_reschedule: "Booking moved notice",
+    MessageKind.password_reset: "Password reset link",
+    MessageKind.invitation: "Invitation to join the practice",
+}
+#: Messages to the client; the practice's contact address takes their replies.
+CLIENT_KINDS = frozenset(
+    {MessageKind.booking_confirmed, MessageKind.booking_rescheduled, MessageKind.booking_cancelled, MessageKind.booking_reminder}
+)
+STATUS_LABELS = {
+    OutboxStatus.pending: "Waiting to send",
+    OutboxStatus.sending: "Sending",
+    OutboxStatus.sent: "Sent",
+    OutboxStatus.failed: "Couldn't send",
+    OutboxStatus.superseded: "Superseded — a newer email replaced it",
+}
+
+
 class OutboxMessage(db.Model):
     """One email, rendered when it was owed, so what was sent is exactly what was meant.
 
@@ -78,3 +103,35 @@ class OutboxMessage(db.Model):
 
     practitioner: Mapped[Practitioner] = relationship()
     booking: Mapped[Booking | None] = relationship()
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    def addressee_for(self, viewer_id: int) -> str:
+        """Who the message went to, as the practitioner `viewer_id` reads it on the Emails page."""
+        if self.kind in CLIENT_KINDS:
+            return "the client"
+        if self.kind is MessageKind.invitation:
+            return "the person invited"
+        return "you" if self.practitioner_id == viewer_id else self.practitioner.name
+
+    @property
+    def is_sent(self) -> bool:
+        return self.status is OutboxStatus.sent
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status is OutboxStatus.failed
+
+    @property
+    def is_retrying(self) -> bool:
+        return self.status is OutboxStatus.pending and self.attempts > 0
+
+    @property
+    def can_be_sent_again(self) -> bool:
+        return self.is_failed and self.content_dropped_at is None

@@ -199,7 +199,8 @@ def retry_message(message_id: int, *, now: datetime) -> bool:
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    if message is None or message.status is not OutboxStatus.failed:
+    # Once its content is dropped there is nothing left to send.
+    if message is None or message.status is not OutboxStatus.failed or message.content_dropped_at is not None:
         db.session.rollback()
         return False
     message.status = OutboxStatus.pending
@@ -230,7 +231,8 @@ def failed_count(visible) -> int:
 
 
 def drop_sent_content(*, now: datetime) -> int:
-    """Drop who a message went to and what it said, SENT_CONTENT_KEPT after it was sent or given up.
+    """Drop who a message went to and what it said, SENT_CONTENT_KEPT after it was written,
+    once it is sent, superseded or given up (a failed one can no longer be sent again).
 
     The row stays, so the Emails page still shows what kind of message went when, and to
     which booking; return how many were dropped.

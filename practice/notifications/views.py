@@ -47,14 +47,24 @@ def show_message(message_id: int):
             AuditAction.sealed_read, actor=actor, now=_now(), object_type="outbox_message", object_id=message_id,
             detail="email content",
         )
-    return render_template("notifications/email.html", message=message, zone=current_user.practice.timezone)
+    return render_template(
+        "notifications/email.html", message=message, zone=current_user.practice.timezone,
+        kept_days=service.SENT_CONTENT_KEPT.days,
+    )
 
 
 @bp.get("/<int:message_id>/html")
 def message_html(message_id: int):
     """The email's HTML alone, framed by show_message: a page of its own, so it can have the
     inline styles mail clients need without the admin pages' policy allowing them."""
-    message = found_or_404(OutboxMessage, message_id, current_actor())
+    actor = current_actor()
+    message = found_or_404(OutboxMessage, message_id, actor)
+    if message.content_dropped_at is None:
+        # Framed by the message's page, but a page of its own: read directly, it is a read too.
+        audit.record_now(
+            AuditAction.sealed_read, actor=actor, now=_now(), object_type="outbox_message", object_id=message_id,
+            detail="email content (HTML)",
+        )
     return email_preview(message.body_html)
 
 

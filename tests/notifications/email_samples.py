@@ -5,12 +5,12 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from practice.accounts.models import Practitioner
-from practice.booking.models import Booking, BookingStatus
+from practice.booking.models import Booking
 from practice.catalog.models import LocationKind
 from practice.extensions import db
 from practice.notifications import service
 from practice.notifications.models import MessageKind, OutboxMessage
-from tests.factories import make_practitioner, make_service
+from tests.factories import make_booking, make_practitioner, make_service
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
 #: Tue 3 March 2026, 10:00 in London (GMT), 05:00 in Toronto.
@@ -20,6 +20,10 @@ SERVICE_NAME = "Pregnancy-loss recovery massage"
 CLIENT_NOTE = "PRIVATE-NOTE: lost our daughter at 22 weeks, please don't mention the nursery"
 PRACTICE_NAME = "Stillwater Practice"
 PRACTITIONER_MESSAGE = "I'm so sorry to move this.\nTake care, Rowan"
+#: Sealed on the client's record: the practitioner opens the booking to see it, no email carries it.
+CLIENT_PHONE = "07700 900123"
+INVITEE = "imogen@example.org"
+INVITATION_URL = "http://localhost/join/an-invitation-token"
 
 
 def make_stillwater(**overrides) -> Practitioner:
@@ -34,28 +38,17 @@ def make_booked(practitioner: Practitioner | None = None, *, service=None, start
     service = service or make_service(
         practitioner, name=SERVICE_NAME, location_kind=LocationKind.in_person, location_detail="14 Alder Lane, Bristol"
     )
-    ends_at = starts_at + timedelta(minutes=service.duration_minutes)
     values = dict(
-        practitioner_id=practitioner.id,
-        service_id=service.id,
-        status=BookingStatus.confirmed,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        blocked_start=starts_at,
-        blocked_end=ends_at,
         client_name="Hannah Brooks",
         preferred_name="Hannah",
         pronouns="she/her",
         client_email="hannah@example.org",
-        client_phone="07700 900123",
+        client_phone=CLIENT_PHONE,
         client_note=CLIENT_NOTE,
         client_timezone="Europe/London",
     )
     values.update(overrides)
-    booking = Booking(**values)
-    db.session.add(booking)
-    db.session.commit()
-    return booking
+    return make_booking(service, starts_at, **values)
 
 
 def move(booking: Booking, by: timedelta) -> datetime:
@@ -99,4 +92,8 @@ def owe_every_kind(booking, *, by: str = "practitioner", message: str = PRACTITI
     booking.sequence += 1
     service.owe_booking_cancelled(booking, now=NOW, by=by, message=message)
     service.owe_password_reset(booking.practitioner, reset_url="http://localhost/reset/a-token", now=NOW)
+    service.owe_invitation(
+        booking.practice, invited_by=booking.practitioner, recipient=INVITEE, invitation_url=INVITATION_URL,
+        expires_at=NOW + timedelta(days=7), now=NOW,
+    )
     return sent | snapshot()

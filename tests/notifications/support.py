@@ -10,11 +10,13 @@ from types import SimpleNamespace
 
 from aiosmtpd.controller import Controller
 
+from practice.accounts.models import Practitioner
 from practice.booking import service as booking_service
-from practice.booking.models import Booking, BookingStatus
+from practice.booking.models import BookingStatus
+from practice.catalog.models import Service
 from practice.extensions import db
 from practice.notifications.models import MessageKind, OutboxMessage, OutboxStatus
-from tests.factories import make_practitioner, make_service, make_weekly_hours
+from tests.factories import make_booking, make_practitioner, make_service, make_weekly_hours, service_path
 
 #: A Monday in March 2030: London is on GMT, so its clock and UTC agree.
 FROZEN_NOW = datetime(2030, 3, 4, 8, 0, tzinfo=timezone.utc)
@@ -112,7 +114,13 @@ def offer(app, **practitioner) -> SimpleNamespace:
         person = make_practitioner(**values)
         make_weekly_hours(person)
         service = make_service(person, name="Pregnancy-loss recovery massage")
-        return SimpleNamespace(service_id=service.id, practitioner_id=person.id, slug=person.slug, email=person.email)
+        return SimpleNamespace(
+            service_id=service.id,
+            practitioner_id=person.id,
+            practice_id=person.practice_id,
+            email=person.email,
+            path=service_path(service),
+        )
 
 
 def client(n: int = 1) -> booking_service.ClientDetails:
@@ -145,11 +153,12 @@ ICS = (
 )
 
 
-def new_outbox_message(practitioner_id: int, **overrides) -> OutboxMessage:
-    """An outbox row as the owe_* operations write one, due at FROZEN_NOW; not yet added."""
+def new_outbox_message(practitioner: Practitioner, **overrides) -> OutboxMessage:
+    """An outbox row of the practitioner's practice, as the owe_* operations write one, due at FROZEN_NOW; not added."""
     values = dict(
         kind=MessageKind.booking_confirmed,
-        practitioner_id=practitioner_id,
+        practice_id=practitioner.practice_id,
+        practitioner_id=practitioner.id,
         recipient="client@example.org",
         subject="Your appointment with Stillwater Practice on Tue 5 March, 10:00",
         body_text="See you soon.",
@@ -168,20 +177,14 @@ def new_outbox_message(practitioner_id: int, **overrides) -> OutboxMessage:
 def make_hold(app, offered: SimpleNamespace, start: datetime, *, expires_at: datetime) -> int:
     """A booking held for a pending payment, written directly (payments will make these)."""
     with app.app_context():
-        booking = Booking(
-            practitioner_id=offered.practitioner_id,
-            service_id=offered.service_id,
-            status=BookingStatus.held,
-            hold_expires_at=expires_at,
-            starts_at=start,
-            ends_at=start + timedelta(hours=1),
-            blocked_start=start,
-            blocked_end=start + timedelta(hours=1),
+        booking = make_booking(
+            db.session.get(Service, offered.service_id),
+            start,
             client_name="Client",
             client_email="client@example.org",
+            status=BookingStatus.held,
+            hold_expires_at=expires_at,
             client_timezone=ZONE,
             created_at=expires_at - timedelta(minutes=30),
         )
-        db.session.add(booking)
-        db.session.commit()
         return booking.id

@@ -9,8 +9,10 @@ from practice.catalog.models import LocationKind
 from practice.extensions import db
 from practice.notifications import service
 from practice.notifications.models import MessageKind, OutboxMessage
-from tests.factories import make_service
+from practice.accounts.models import Role
+from tests.factories import make_practitioner, make_service
 from tests.notifications.email_samples import CLIENT_NOTE, NOW, PRACTICE_NAME, SERVICE_NAME, make_booked, make_stillwater, move
+from tests.notifications.support import SENDER
 
 
 def client_calendar(kind: MessageKind) -> Calendar:
@@ -64,11 +66,26 @@ def test_event_uid_is_the_bookings_public_id(app):
 
 def test_event_is_confirmed_with_the_practice_as_organizer(app):
     with app.app_context():
-        event = confirmed_event(make_booked())
+        booking = make_booked()
+
+        event = confirmed_event(booking)
 
         assert str(event["STATUS"]) == "CONFIRMED"
         assert str(event["ORGANIZER"]) == "mailto:hello@stillwater.example"
         assert event["ORGANIZER"].params["CN"] == PRACTICE_NAME
+        assert booking.practitioner.email not in event.to_ical().decode()
+
+
+def test_a_team_members_booking_is_organised_by_the_practice_not_by_them(app):
+    with app.app_context():
+        owner = make_stillwater()
+        colleague = make_practitioner(owner.practice, role=Role.practitioner, email="rowan@stillwater.example")
+
+        event = confirmed_event(make_booked(colleague))
+
+        assert str(event["ORGANIZER"]) == "mailto:hello@stillwater.example"
+        assert event["ORGANIZER"].params["CN"] == PRACTICE_NAME
+        assert "rowan@stillwater.example" not in event.to_ical().decode()
 
 
 def test_event_points_to_the_email_for_changes_without_a_link(app):
@@ -104,13 +121,23 @@ def test_no_calendar_carries_the_manage_link_or_its_token(app):
             assert "URL" not in only_event(Calendar.from_ical(ics))
 
 
-def test_organizer_falls_back_to_the_account_email_without_a_contact_address(app):
+def test_organizer_falls_back_to_the_sending_address_without_a_contact_address(app):
     with app.app_context():
         practitioner = make_stillwater(contact_email="")
 
         event = confirmed_event(make_booked(practitioner))
 
-        assert str(event["ORGANIZER"]) == f"mailto:{practitioner.email}"
+        assert str(event["ORGANIZER"]) == f"mailto:{SENDER}"
+        assert event["ORGANIZER"].params["CN"] == PRACTICE_NAME
+        assert practitioner.email not in event.to_ical().decode()
+
+
+def test_the_fallback_organizer_is_the_sending_address_without_its_display_name(make_app, tmp_path):
+    app = make_app(MAIL_SERVER="", MAIL_DEFAULT_SENDER=f"Tend bookings <{SENDER}>", MAIL_FILE_DIR=str(tmp_path / "mail"))
+    with app.app_context():
+        event = confirmed_event(make_booked(make_stillwater(contact_email="")))
+
+        assert str(event["ORGANIZER"]) == f"mailto:{SENDER}"
 
 
 def test_calendar_title_names_the_practice_not_the_service(app):
@@ -123,7 +150,7 @@ def test_calendar_title_names_the_practice_not_the_service(app):
 
 def test_calendar_title_names_the_service_when_the_practice_allows(app):
     with app.app_context():
-        event = confirmed_event(make_booked(make_stillwater(show_service_in_emails=True)))
+        event = confirmed_event(make_booked(make_stillwater(discreet_emails=False)))
 
         assert str(event["SUMMARY"]) == f"{SERVICE_NAME} with {PRACTICE_NAME}"
 

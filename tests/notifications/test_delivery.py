@@ -4,12 +4,11 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 
 import pytest
-from sqlalchemy import select
 
 from practice.extensions import db
 from practice.notifications import delivery
 from practice.notifications.delivery import MAX_ATTEMPTS, Outcome
-from practice.notifications.models import OutboxMessage, OutboxStatus
+from practice.notifications.models import MessageKind, OutboxMessage, OutboxStatus
 from tests.factories import make_practitioner
 from tests.notifications.support import FROZEN_NOW, ICS, SENDER, free_port, new_outbox_message
 
@@ -20,10 +19,25 @@ def owe_message(app, **overrides) -> int:
     """An outbox row written directly, due at NOW; return its id."""
     with app.app_context():
         practitioner = make_practitioner(practice_name="Stillwater Practice", contact_email="hello@stillwater.test")
-        message = new_outbox_message(practitioner.id, **overrides)
+        message = new_outbox_message(practitioner, **overrides)
         db.session.add(message)
         db.session.commit()
         return message.id
+
+
+def delivered(app, message_id: int):
+    """Deliver the message to a file and read it back as a mail client would."""
+    with app.app_context():
+        assert delivery.deliver(message_id, now=NOW) is Outcome.sent
+        return message_from_bytes(delivery.mail_file_path(message_id).read_bytes(), policy=policy.default)
+
+
+def rename_practice(app, message_id: int, **settings) -> None:
+    with app.app_context():
+        practice = db.session.get(OutboxMessage, message_id).practitioner.practice
+        for name, value in settings.items():
+            setattr(practice, name, value)
+        db.session.commit()
 
 
 def file_mail_app(make_app, tmp_path, timeout: float):
@@ -223,11 +237,45 @@ def test_the_calendar_part_says_its_method(method):
 
 def test_a_practice_name_with_punctuation_stays_the_display_name(app):
     message_id = owe_message(app)
-    with app.app_context():
-        practitioner = db.session.scalar(select(OutboxMessage).where(OutboxMessage.id == message_id)).practitioner
-        practitioner.practice_name = "Zoë's Rest, Bristol"
-        db.session.commit()
-        delivery.deliver(message_id, now=NOW)
-        email = message_from_bytes(delivery.mail_file_path(message_id).read_bytes(), policy=policy.default)
+    rename_practice(app, message_id, name="Zoë's Rest, Bristol")
+
+    email = delivered(app, message_id)
+
     assert email["From"].addresses[0].display_name == "Zoë's Rest, Bristol"
     assert email["Reply-To"].addresses[0].addr_spec == "hello@stillwater.test"
+
+
+def test_a_practice_name_with_a_comma_is_quoted_in_the_from_header(app):
+    message_id = owe_message(app)
+    rename_practice(app, message_id, name="Rest, Recover and Grieve")
+
+    email = delivered(app, message_id)
+
+    assert email["From"] == f'"Rest, Recover and Grieve" <{SENDER}>'
+    assert len(email["From"].addresses) == 1
+
+
+def test_a_client_email_is_answered_at_the_practices_contact_address(app):
+    email = delivered(app, owe_message(app))
+
+    (reply_to,) = email["Reply-To"].addresses
+    assert (reply_to.display_name, reply_to.addr_spec) == ("Stillwater Practice", "hello@stillwater.test")
+
+
+def test_a_client_email_has_no_reply_to_when_the_practice_has_no_contact_address(app):
+    message_id = owe_message(app)
+    rename_practice(app, message_id, contact_email="")
+
+    assert delivered(app, message_id)["Reply-To"] is None
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [MessageKind.practitioner_new_booking, MessageKind.password_reset, MessageKind.invitation],
+    ids=lambda kind: kind.value,
+)
+def test_emails_to_practitioners_and_invitees_carry_no_reply_to(app, kind):
+    email = delivered(app, owe_message(app, kind=kind, ics=None))
+
+    assert email["Reply-To"] is None
+    assert email["From"].addresses[0].display_name == "Stillwater Practice"

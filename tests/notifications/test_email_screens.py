@@ -32,7 +32,7 @@ def named_emails_with_a_long_video_link(app):
     with app.app_context():
         practitioner = make_stillwater(
             practice_name="The Stillwater Practice for Bodywork and Bereavement Support",
-            show_service_in_emails=True,
+            discreet_emails=False,
             accent_colour="#5b2a86",
         )
         by_video = make_service(

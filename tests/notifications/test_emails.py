@@ -11,6 +11,9 @@ from practice.notifications.models import MessageKind
 from tests.factories import make_service
 from tests.notifications.email_samples import (
     CLIENT_NOTE,
+    CLIENT_PHONE,
+    INVITATION_URL,
+    INVITEE,
     NOW,
     PRACTICE_NAME,
     SERVICE_NAME,
@@ -22,7 +25,8 @@ from tests.notifications.email_samples import (
 
 CLIENT_KINDS = {MessageKind.booking_confirmed, MessageKind.booking_rescheduled, MessageKind.booking_cancelled, MessageKind.booking_reminder}
 WITH_MANAGE_LINK = [MessageKind.booking_confirmed, MessageKind.booking_rescheduled, MessageKind.booking_reminder]
-BOOKING_KINDS = [kind for kind in MessageKind if kind is not MessageKind.password_reset]
+ACCOUNT_KINDS = {MessageKind.password_reset, MessageKind.invitation}
+BOOKING_KINDS = [kind for kind in MessageKind if kind not in ACCOUNT_KINDS]
 
 
 @pytest.fixture
@@ -61,7 +65,7 @@ def test_no_email_names_the_service_by_default(every_kind, kind):
 @pytest.mark.parametrize("kind", BOOKING_KINDS, ids=lambda kind: kind.value)
 def test_every_booking_email_names_the_service_when_the_practice_allows(app, kind):
     with app.app_context():
-        sent = owe_every_kind(make_booked(make_stillwater(show_service_in_emails=True)))[kind]
+        sent = owe_every_kind(make_booked(make_stillwater(discreet_emails=False)))[kind]
 
         assert SERVICE_NAME in sent.subject
         assert SERVICE_NAME in sent.text
@@ -96,7 +100,10 @@ def test_client_emails_go_to_the_client_and_notices_to_the_practitioners_account
         sent = owe_every_kind(booking)
 
         for kind, message in sent.items():
-            assert message.recipient == ("hannah@example.org" if kind in CLIENT_KINDS else account_email)
+            if kind is MessageKind.invitation:
+                assert message.recipient == INVITEE
+            else:
+                assert message.recipient == ("hannah@example.org" if kind in CLIENT_KINDS else account_email)
 
 
 def test_client_emails_give_times_in_the_clients_zone_and_name_it(app):
@@ -148,7 +155,7 @@ def test_cancellation_carries_a_way_to_book_again_but_no_manage_link(app):
         sent = owe_every_kind(booking)[MessageKind.booking_cancelled]
 
         assert "/manage/" not in sent.everything
-        assert f"/book/{booking.practitioner.slug}" in sent.text
+        assert f"/book/{booking.practice.slug}/{booking.practitioner.slug}" in sent.text
 
 
 def test_practitioner_notices_link_to_the_booking_in_the_panel(app):
@@ -160,12 +167,18 @@ def test_practitioner_notices_link_to_the_booking_in_the_panel(app):
             assert f"/admin/bookings/{booking.id}" in sent[kind].text
 
 
-def test_new_booking_notice_gives_the_clients_contact_details(every_kind):
+def test_new_booking_notice_gives_the_clients_email_and_pronouns(every_kind):
     notice = every_kind[MessageKind.practitioner_new_booking]
 
     assert "hannah@example.org" in notice.text
-    assert "07700 900123" in notice.text
     assert "she/her" in notice.text
+
+
+@pytest.mark.parametrize("kind", list(MessageKind), ids=lambda kind: kind.value)
+def test_no_email_carries_the_clients_phone_number(every_kind, kind):
+    # The number is sealed on the client's record: the practitioner opens the booking to see it.
+    assert CLIENT_PHONE not in every_kind[kind].everything
+    assert "07700" not in every_kind[kind].everything
 
 
 @pytest.mark.parametrize("kind", [MessageKind.booking_rescheduled, MessageKind.booking_cancelled], ids=lambda kind: kind.value)
@@ -217,7 +230,7 @@ def test_emails_wear_the_practices_accent_colour(app):
 def test_a_malformed_stored_colour_falls_back_to_the_default(app):
     with app.app_context():
         practitioner = make_stillwater()
-        practitioner.accent_colour = "red;x"
+        practitioner.practice.accent_colour = "red;x"
         db.session.commit()
         sent = owe_every_kind(make_booked(practitioner))
 
@@ -231,9 +244,26 @@ def test_reset_email_carries_the_link_in_both_parts(every_kind):
     assert 'href="http://localhost/reset/a-token"' in sent.html
 
 
+def test_the_invitation_carries_the_link_in_both_parts(every_kind):
+    sent = every_kind[MessageKind.invitation]
+
+    assert INVITATION_URL in sent.text
+    assert f'href="{INVITATION_URL}"' in sent.html
+
+
+def test_the_invitation_subject_names_who_invites_to_which_practice_but_carries_no_link(app):
+    with app.app_context():
+        booking = make_booked()
+        inviter = booking.practitioner.name
+        sent = owe_every_kind(booking)[MessageKind.invitation]
+
+        assert sent.subject == f"{inviter} invites you to join {PRACTICE_NAME} on Tend"
+        assert "/join/" not in sent.subject
+
+
 def test_the_longest_names_still_fit_the_subject_column(app):
     with app.app_context():
-        practitioner = make_stillwater(practice_name="P" * 120, show_service_in_emails=True)
+        practitioner = make_stillwater(practice_name="P" * 120, discreet_emails=False)
         longest = make_service(practitioner, name="S" * 120)
         sent = owe_every_kind(make_booked(practitioner, service=longest, client_name="C" * 120, preferred_name=""))
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from practice.accounts.models import Practitioner
+from practice.accounts.models import Practice
 from practice.booking import service as booking_service
 from practice.extensions import db
 from practice.notifications import delivery, reminders
@@ -32,9 +32,9 @@ def reminders_owed(app) -> list[tuple[int, str]]:
         return [(booking_id, status.value) for booking_id, status in rows]
 
 
-def set_reminder_hours(app, practitioner_id: int, hours: int | None) -> None:
+def set_reminder_hours(app, practice_id: int, hours: int | None) -> None:
     with app.app_context():
-        db.session.execute(update(Practitioner).where(Practitioner.id == practitioner_id).values(reminder_hours=hours))
+        db.session.execute(update(Practice).where(Practice.id == practice_id).values(reminder_hours=hours))
         db.session.commit()
 
 
@@ -67,7 +67,7 @@ def test_the_practice_chooses_how_long_before(app):
 def test_no_reminder_when_the_practice_turned_them_off(app):
     offered = offer(app)
     book_at(app, offered, TUESDAY_10AM)
-    set_reminder_hours(app, offered.practitioner_id, None)
+    set_reminder_hours(app, offered.practice_id, None)
     assert remind(app, TUESDAY_10AM - timedelta(hours=1)) == 0
 
 

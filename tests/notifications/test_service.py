@@ -4,12 +4,17 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from practice.accounts import invitations
 from practice.booking import service as booking_service
 from practice.booking.models import Booking, BookingStatus
 from practice.extensions import db
 from practice.notifications import service
 from practice.notifications.models import MessageKind, OutboxMessage, OutboxStatus
+from practice.security.audit import Actor
+from practice.security.authz import visible_to
+from tests.factories import make_client, make_outbox_message
 from tests.notifications.email_samples import NOW, STARTS_AT, make_booked, make_stillwater, move
+from tests.notifications.support import ICS
 
 
 def outbox() -> list[OutboxMessage]:
@@ -19,6 +24,10 @@ def outbox() -> list[OutboxMessage]:
 def count(**filters) -> int:
     query = select(func.count(OutboxMessage.id)).filter_by(**filters)
     return db.session.scalar(query)
+
+
+def seen_by(practitioner) -> Actor:
+    return Actor(practitioner.id, practitioner.practice_id, practitioner.is_owner)
 
 
 def failed_message(practitioner, **overrides) -> OutboxMessage:
@@ -66,8 +75,12 @@ def test_owed_messages_wait_to_be_sent_now(app):
         lambda booking: service.owe_booking_rescheduled(booking, previous_start=STARTS_AT, now=NOW, by="client"),
         lambda booking: service.owe_reminder(booking, now=NOW),
         lambda booking: service.owe_password_reset(booking.practitioner, reset_url="http://localhost/r", now=NOW),
+        lambda booking: service.owe_invitation(
+            booking.practice, invited_by=booking.practitioner, recipient="imogen@example.org",
+            invitation_url="http://localhost/join/t", expires_at=NOW + timedelta(days=7), now=NOW,
+        ),
     ],
-    ids=["confirmed", "cancelled", "rescheduled", "reminder", "password-reset"],
+    ids=["confirmed", "cancelled", "rescheduled", "reminder", "password-reset", "invitation"],
 )
 def test_owing_never_commits_so_a_rolled_back_change_owes_nothing(app, owe):
     with app.app_context():
@@ -96,10 +109,13 @@ def test_owed_messages_are_saved_by_the_callers_commit(app):
 def test_a_booking_not_yet_flushed_gets_its_ids_before_its_links_are_made(app):
     with app.app_context():
         saved = make_booked()
+        later = timedelta(days=2)
+        # Built by hand, not with make_booking (which commits): the point is a row the session has not flushed.
         fresh = Booking(
-            practitioner_id=saved.practitioner_id, service_id=saved.service_id, starts_at=saved.starts_at + timedelta(days=2),
-            ends_at=saved.ends_at + timedelta(days=2), blocked_start=saved.starts_at + timedelta(days=2),
-            blocked_end=saved.ends_at + timedelta(days=2), client_name="Priya", client_email="priya@example.org",
+            practice_id=saved.practice_id, practitioner_id=saved.practitioner_id, service_id=saved.service_id,
+            client=make_client(saved.practice_id, name="Priya", email="priya@example.org"),
+            starts_at=saved.starts_at + later, ends_at=saved.ends_at + later,
+            blocked_start=saved.blocked_start + later, blocked_end=saved.blocked_end + later,
             client_timezone="Europe/London",
         )
         db.session.add(fresh)
@@ -148,14 +164,10 @@ def test_a_cancelled_booking_is_never_reminded(app):
 def test_losing_a_reminder_race_keeps_the_rest_of_the_callers_transaction(any_app, monkeypatch):
     with any_app.app_context():
         booking = make_booked()
-        db.session.add(
-            OutboxMessage(
-                kind=MessageKind.booking_reminder, practitioner_id=booking.practitioner_id, booking_id=booking.id,
-                recipient=booking.client_email, dedupe_key=service.reminder_key(booking), subject="s", body_text="t",
-                body_html="h", next_attempt_at=NOW, created_at=NOW,
-            )
+        make_outbox_message(
+            booking.practitioner, kind=MessageKind.booking_reminder, booking_id=booking.id,
+            recipient=booking.client.email, dedupe_key=service.reminder_key(booking), next_attempt_at=NOW, created_at=NOW,
         )
-        db.session.commit()
         service.owe_password_reset(booking.practitioner, reset_url="http://localhost/r", now=NOW)
         # Another worker added the reminder after this one looked.
         monkeypatch.setattr(service, "_already_owed", lambda key: False)
@@ -266,7 +278,7 @@ def test_a_failed_confirmation_cannot_be_sent_again_after_a_cancel(app):
         service.owe_booking_cancelled(booking, now=NOW, by="practitioner")
         db.session.commit()
 
-        assert service.retry_message(confirmation.id, practitioner_id=booking.practitioner_id, now=NOW) is False
+        assert service.retry_message(confirmation.id, now=NOW) is False
         db.session.refresh(confirmation)
         assert confirmation.status is OutboxStatus.superseded
 
@@ -281,13 +293,29 @@ def test_a_password_reset_goes_to_the_account_address_with_no_booking(app):
         assert (message.kind, message.recipient, message.booking_id) == (MessageKind.password_reset, practitioner.email, None)
 
 
+def test_an_invitation_owes_the_invited_address_the_join_link_in_its_body_only(app):
+    with app.app_context():
+        owner = make_stillwater()
+
+        invitations.invite(
+            owner.practice_id, "Imogen@Example.org", actor=seen_by(owner), secret_key=app.config["SECRET_KEY"], now=NOW,
+        )
+
+        (message,) = outbox()
+        assert (message.kind, message.recipient, message.booking_id) == (MessageKind.invitation, "imogen@example.org", None)
+        assert (message.practice_id, message.practitioner_id, message.status) == (owner.practice_id, owner.id, OutboxStatus.pending)
+        assert "/join/" in message.body_text and "/join/" in message.body_html
+        assert "/join/" not in message.subject
+        assert "Stillwater Practice" in message.subject
+
+
 def test_send_again_puts_a_failed_message_back_in_the_queue(app):
     with app.app_context():
         practitioner = make_stillwater()
         message = failed_message(practitioner)
         later = NOW + timedelta(hours=2)
 
-        assert service.retry_message(message.id, practitioner_id=practitioner.id, now=later) is True
+        assert service.retry_message(message.id, now=later) is True
 
         db.session.refresh(message)
         assert (message.status, message.attempts, message.next_attempt_at, message.last_error) == (OutboxStatus.pending, 0, later, "")
@@ -301,24 +329,13 @@ def test_send_again_leaves_a_message_that_has_not_failed_alone(app, status):
         practitioner = make_stillwater()
         message = failed_message(practitioner, status=status, attempts=1)
 
-        assert service.retry_message(message.id, practitioner_id=practitioner.id, now=NOW) is False
+        assert service.retry_message(message.id, now=NOW) is False
 
         db.session.refresh(message)
         assert (message.status, message.attempts) == (status, 1)
 
 
-def test_send_again_refuses_another_practitioners_message(app):
-    with app.app_context():
-        message = failed_message(make_stillwater())
-        stranger = make_stillwater()
-
-        assert service.retry_message(message.id, practitioner_id=stranger.id, now=NOW) is False
-
-        db.session.refresh(message)
-        assert message.status is OutboxStatus.failed
-
-
-def test_messages_for_lists_the_practitioners_own_newest_first(app):
+def test_messages_for_lists_the_practices_own_newest_first(app):
     with app.app_context():
         booking = make_booked()
         service.owe_booking_confirmed(booking, now=NOW)
@@ -326,7 +343,7 @@ def test_messages_for_lists_the_practitioners_own_newest_first(app):
         service.owe_password_reset(make_stillwater(), reset_url="http://localhost/r", now=NOW)
         db.session.commit()
 
-        messages, more = service.messages_for(booking.practitioner_id)
+        messages, more = service.messages_for(visible_to(seen_by(booking.practitioner), OutboxMessage))
 
         assert [m.kind for m in messages] == [
             MessageKind.password_reset, MessageKind.practitioner_new_booking, MessageKind.booking_confirmed,
@@ -342,7 +359,8 @@ def test_messages_for_pages_through_a_long_outbox(app, monkeypatch):
             service.owe_password_reset(practitioner, reset_url="http://localhost/r", now=NOW + timedelta(minutes=minutes))
         db.session.commit()
 
-        pages = [service.messages_for(practitioner.id, page=page) for page in (1, 2, 3)]
+        visible = visible_to(seen_by(practitioner), OutboxMessage)
+        pages = [service.messages_for(visible, page=page) for page in (1, 2, 3)]
 
         assert [(len(messages), more) for messages, more in pages] == [(2, True), (2, True), (1, False)]
         assert pages[0][0][0].created_at == NOW + timedelta(minutes=4)
@@ -386,3 +404,68 @@ def test_a_change_by_anyone_but_the_client_or_practitioner_is_a_programming_erro
             owe(booking, now=NOW, by="expiry", **({"previous_start": STARTS_AT} if owe is service.owe_booking_rescheduled else {}))
 
         assert count() == 0
+
+
+#: Written (and sent or given up) just over a fortnight before NOW.
+DONE_WITH_A_FORTNIGHT_AGO = NOW - service.SENT_CONTENT_KEPT - timedelta(minutes=1)
+
+
+def written_at(practitioner, created_at, *, status: OutboxStatus) -> int:
+    """A client's confirmation with every content column filled, written at `created_at`."""
+    return make_outbox_message(
+        practitioner, status=status, created_at=created_at, next_attempt_at=created_at,
+        recipient="hannah@example.org", subject="Your appointment with Stillwater Practice", ics=ICS,
+    ).id
+
+
+def content_of(message_id: int) -> tuple:
+    db.session.expire_all()
+    message = db.session.get(OutboxMessage, message_id)
+    return message.recipient, message.subject, message.body_text, message.body_html, message.ics, message.content_dropped_at
+
+
+@pytest.mark.parametrize("status", [OutboxStatus.sent, OutboxStatus.superseded, OutboxStatus.failed])
+def test_a_message_done_with_a_fortnight_ago_loses_its_content_but_keeps_its_row(app, status):
+    with app.app_context():
+        message_id = written_at(make_stillwater(), DONE_WITH_A_FORTNIGHT_AGO, status=status)
+
+        dropped = service.drop_sent_content(now=NOW)
+
+        assert dropped == 1
+        assert content_of(message_id) == ("", "", "", "", None, NOW)
+        assert db.session.get(OutboxMessage, message_id).status is status
+
+
+@pytest.mark.parametrize("status", [OutboxStatus.pending, OutboxStatus.sending])
+def test_a_message_still_to_be_sent_keeps_its_content_however_old(app, status):
+    with app.app_context():
+        message_id = written_at(make_stillwater(), DONE_WITH_A_FORTNIGHT_AGO, status=status)
+
+        dropped = service.drop_sent_content(now=NOW)
+
+        assert dropped == 0
+        assert content_of(message_id) == (
+            "hannah@example.org", "Your appointment with Stillwater Practice", "See you soon.", "<p>See you soon.</p>", ICS, None,
+        )
+
+
+def test_a_message_sent_within_the_fortnight_keeps_its_content(app):
+    with app.app_context():
+        recent = written_at(make_stillwater(), NOW - service.SENT_CONTENT_KEPT + timedelta(minutes=1), status=OutboxStatus.sent)
+
+        dropped = service.drop_sent_content(now=NOW)
+
+        assert dropped == 0
+        assert content_of(recent)[0] == "hannah@example.org"
+        assert content_of(recent)[-1] is None
+
+
+def test_content_is_dropped_once_and_the_first_drop_time_stays(app):
+    with app.app_context():
+        message_id = written_at(make_stillwater(), DONE_WITH_A_FORTNIGHT_AGO, status=OutboxStatus.sent)
+        service.drop_sent_content(now=NOW)
+
+        again = service.drop_sent_content(now=NOW + timedelta(hours=1))
+
+        assert again == 0
+        assert content_of(message_id)[-1] == NOW

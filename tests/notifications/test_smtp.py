@@ -78,6 +78,20 @@ def test_the_practitioner_is_told_of_the_new_booking(mail_app, smtp_server):
     assert notice["Reply-To"] is None
 
 
+def test_the_practitioners_notice_arrives_without_the_clients_phone_number(mail_app, smtp_server):
+    offered = offer(mail_app)
+    details = booking_service.ClientDetails(name="Client 1", email="client1@example.org", timezone=ZONE, phone="07700 900123")
+    with mail_app.app_context():
+        booking_service.book(service_id=offered.service_id, start=at(1, 10), client=details, now=NOW)
+
+    deliver_all(mail_app, LATER)
+
+    (notice,) = to(smtp_server, offered.email)
+    text, html = (notice.get_body((part,)).get_content() for part in ("plain", "html"))
+    assert "client1@example.org" in text and "client1@example.org" in html
+    assert "07700" not in text and "07700" not in html and "07700" not in notice["Subject"]
+
+
 def test_the_invitation_starts_when_the_booking_does_in_utc(mail_app, smtp_server):
     offered = offer(mail_app)
     start = at(1, 10)
@@ -211,7 +225,7 @@ def post_booking(app, offered, start: datetime):
         "name": "Client 1", "email": "client1@example.org", "phone": "", "preferred_name": "",
         "pronouns": "", "note": "", "start": instant_for_url(start), "timezone": ZONE,
     }
-    return app.test_client().post(f"/book/{offered.slug}/{offered.service_id}/confirm", data=fields)
+    return app.test_client().post(f"{offered.path}/confirm", data=fields)
 
 
 def test_booking_while_the_mail_server_is_down_succeeds_and_the_email_arrives_once_it_is_back(mail_app, smtp_server):

@@ -80,7 +80,7 @@ def test_a_commit_that_owes_mail_queues_one_send_per_message(queueing_app, priva
 def test_a_rolled_back_change_queues_nothing(queueing_app, private_queue):
     with queueing_app.app_context():
         practitioner = make_practitioner()
-        db.session.add(new_outbox_message(practitioner.id))
+        db.session.add(new_outbox_message(practitioner))
         db.session.flush()
         db.session.rollback()
         db.session.commit()
@@ -102,7 +102,7 @@ def test_send_again_queues_the_message_at_once(queueing_app, private_queue):
         db.session.execute(update(OutboxMessage).values(status=OutboxStatus.failed, attempts=8))
         db.session.commit()
         message_id = db.session.scalars(select(OutboxMessage.id)).first()
-        assert notifications.retry_message(message_id, practitioner_id=offered.practitioner_id, now=FROZEN_NOW)
+        assert notifications.retry_message(message_id, now=FROZEN_NOW)
     assert private_queue.pending_count() == 1
 
 
@@ -146,6 +146,33 @@ def test_every_periodic_task_runs_every_minute():
     minute = datetime(2030, 3, 4, 8, 17)
     names = {task.name for task in worker.huey.read_periodic(minute)}
     assert names == {"sweep_outbox", "owe_due_reminders", "expire_stale_holds"}
+
+
+def test_sent_content_is_dropped_once_an_hour():
+    def runs_at(minute: int) -> bool:
+        return "drop_sent_content" in {task.name for task in worker.huey.read_periodic(datetime(2030, 3, 4, 8, minute))}
+
+    assert [minute for minute in range(60) if runs_at(minute)] == [7]
+
+
+def test_the_hourly_task_drops_the_content_of_messages_sent_over_a_fortnight_ago(app):
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        practitioner = make_practitioner()
+        long_ago = now - notifications.SENT_CONTENT_KEPT - timedelta(hours=1)
+        old = new_outbox_message(practitioner, status=OutboxStatus.sent, created_at=long_ago, sent_at=long_ago)
+        recent = new_outbox_message(practitioner, status=OutboxStatus.sent, created_at=now, sent_at=now)
+        db.session.add_all([old, recent])
+        db.session.commit()
+        old_id, recent_id = old.id, recent.id
+    worker.task_app.use(app)
+
+    worker.huey.execute(worker.drop_sent_content.s())
+
+    with app.app_context():
+        assert db.session.get(OutboxMessage, old_id).body_text == ""
+        assert db.session.get(OutboxMessage, old_id).content_dropped_at is not None
+        assert db.session.get(OutboxMessage, recent_id).body_text == "See you soon."
 
 
 def test_the_periodic_tasks_do_their_work_in_the_task_app(queueing_app, private_queue):
@@ -222,6 +249,8 @@ def test_a_real_consumer_process_sends_what_a_booking_queued(queueing_app, priva
             "HUEY_SQLITE_PATH": private_queue.storage.filename,
             "DATABASE_URL": queueing_app.config["SQLALCHEMY_DATABASE_URI"],
             "SECRET_KEY": queueing_app.config["SECRET_KEY"],
+            # The test app's data key, so the consumer can open the sealed outbox rows it sends.
+            "PRACTICE_DATA_KEYS": queueing_app.config["PRACTICE_DATA_KEYS"],
             "MAIL_SERVER": "",
             "MAIL_FILE_DIR": queueing_app.config["MAIL_FILE_DIR"],
         },
