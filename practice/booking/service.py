@@ -13,7 +13,7 @@ from practice.booking import links
 from practice.booking.models import ACTIVE_STATUSES, HOLD_EXPIRY, Booking, BookingStatus
 from practice.booking.signals import booking_cancelled, booking_confirmed, booking_rescheduled
 from practice.catalog.models import Service, ServiceStatus
-from practice.clients.service import ClientContact, client_for
+from practice.clients.service import ClientContact, client_for, normalised_email
 from practice.extensions import begin_write_transaction, db
 from practice.notifications.addresses import unreachable_address_reason
 from practice.scheduling import service as scheduling
@@ -138,15 +138,17 @@ def book(
     and that transaction is serialised per practitioner, so two clients can never both win
     the last seat (see _lock_practitioner). A second request with the same `submission_key`
     (the confirm form sent twice: a double tap, the back button) returns the booking the
-    first one made, rather than a second seat or a "just taken" to the person who holds it.
+    first one made, rather than a second seat or a "just taken" to the person who holds it —
+    even once that time has passed or the service has been unpublished since.
     """
-    start = _future_start(start, now)
     with _serialised_change():
-        service = _bookable_service(service_id)
+        service = _existing_service(service_id)
         _lock_practitioner(service.practitioner_id)
-        earlier = _booking_made_by(submission_key, service.practice_id)
+        earlier = _booking_made_by(submission_key, service, start, client)
         if earlier is not None:
             return earlier
+        _check_bookable(service)
+        start = _future_start(start, now)
         check_still_free(service, start, now)
         booking = _new_booking(service, start, client, now, submission_key)
         _release_expired_holds(booking.practitioner_id, _blocked(booking), now)
@@ -404,11 +406,16 @@ def _lock_practitioner(practitioner_id: int) -> None:
         )
 
 
-def _bookable_service(service_id: int) -> Service:
+def _existing_service(service_id: int) -> Service:
     service = db.session.get(Service, service_id)
-    if service is None or service.status is not ServiceStatus.published:
+    if service is None:
         raise BookingError("That service isn't available for booking.")
     return service
+
+
+def _check_bookable(service: Service) -> None:
+    if service.status is not ServiceStatus.published:
+        raise BookingError("That service isn't available for booking.")
 
 
 def _why_unavailable(service: Service, start: datetime, now: datetime) -> BookingError:
@@ -452,12 +459,21 @@ def _end_lapsed_holds(now: datetime, *where) -> int:
     return result.rowcount
 
 
-def _booking_made_by(submission_key: str | None, practice_id: int) -> Booking | None:
+def _booking_made_by(submission_key: str | None, service: Service, start: datetime, client: ClientDetails) -> Booking | None:
+    """The booking this same confirmation made before, if it was already sent.
+
+    The key must come back with what it was issued for (the service, the time, the address):
+    the same key with anything else is not a resubmission but a tampered form, and the earlier
+    booking's manage page is never shown to it.
+    """
     if not submission_key:
         return None
-    return db.session.scalar(
-        select(Booking).where(Booking.submission_key == submission_key, Booking.practice_id == practice_id)
-    )
+    earlier = db.session.scalar(select(Booking).where(Booking.submission_key == submission_key))
+    if earlier is None:
+        return None
+    if (earlier.service_id, earlier.starts_at, earlier.client.email) != (service.id, start, normalised_email(client.email)):
+        raise BookingError("This confirmation was already used. Please choose your time again.")
+    return earlier
 
 
 def _new_booking(

@@ -1,4 +1,4 @@
-"""POST /api/v1/bookings: book a free time without a session, and get a private manage link."""
+"""POST /api/v1/bookings: book a free time without a session, and get a private manage link; on SQLite and PostgreSQL."""
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -22,8 +22,13 @@ def setup_offer(app):
 
 
 @pytest.fixture
-def offer(app):
-    return setup_offer(app)
+def client(any_app):
+    return any_app.test_client()
+
+
+@pytest.fixture
+def offer(any_app):
+    return setup_offer(any_app)
 
 
 def free_starts(client, service_id) -> list[str]:
@@ -58,18 +63,33 @@ def test_booking_answers_201_with_id_status_and_manage_url(client, offer):
     assert body["manage_url"].startswith("http://localhost/manage/")
 
 
-def test_booking_stores_the_client_and_the_chosen_time(app, client, offer):
+def test_booking_stores_the_client_and_the_chosen_time(any_app, client, offer):
     start = free_starts(client, offer.id)[0]
 
     body = client.post("/api/v1/bookings", json=booking_request(offer.id, start, pronouns="they/them")).get_json()
 
-    with app.app_context():
+    with any_app.app_context():
         booking = db.session.scalar(select(Booking).where(Booking.public_id == body["id"]))
         assert booking.status is BookingStatus.confirmed
         assert booking.starts_at == datetime.fromisoformat(start)
         assert booking.service_id == offer.id
         assert (booking.client.name, booking.client.email, booking.client.pronouns) == ("Jo Rivers", "jo@example.org", "they/them")
         assert booking.client_timezone == "America/New_York"
+
+
+def test_manage_url_starts_at_base_url_whatever_host_the_request_named(make_app):
+    """A manage link built from the Host header would hand the booking to whoever sent the request."""
+    app = make_app(SERVER_NAME=None, BASE_URL="https://tend.example")
+    offer = setup_offer(app)
+    client = app.test_client()
+    start = free_starts(client, offer.id)[0]
+
+    response = client.post(
+        "/api/v1/bookings", json=booking_request(offer.id, start), base_url="http://attacker.example"
+    )
+
+    assert response.status_code == 201
+    assert response.get_json()["manage_url"].startswith("https://tend.example/manage/")
 
 
 def test_manage_url_opens_the_booking(client, offer):
@@ -85,7 +105,7 @@ def test_manage_url_opens_the_booking(client, offer):
     assert "Grief counseling" in html
 
 
-def test_taken_time_is_409_with_a_message(app, client, offer):
+def test_taken_time_is_409_with_a_message(any_app, client, offer):
     start = free_starts(client, offer.id)[0]
     client.post("/api/v1/bookings", json=booking_request(offer.id, start))
 
@@ -93,7 +113,7 @@ def test_taken_time_is_409_with_a_message(app, client, offer):
 
     assert response.status_code == 409
     assert response.get_json() == {"error": "That time was just taken — please choose another time."}
-    assert booking_count(app) == 1
+    assert booking_count(any_app) == 1
 
 
 def test_booking_needs_no_session_cookie_and_sets_none(client, offer):

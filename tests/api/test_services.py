@@ -1,4 +1,4 @@
-"""GET /api/v1/services: the published services, and nothing about anyone."""
+"""GET /api/v1/services: the published services, and nothing about anyone; on SQLite and PostgreSQL."""
 import pytest
 
 from practice.catalog.models import ServiceStatus
@@ -8,8 +8,13 @@ SERVICE_KEYS = {"id", "practice", "practitioner", "name", "duration_minutes", "p
 
 
 @pytest.fixture
-def catalog(app):
-    with app.app_context():
+def client(any_app):
+    return any_app.test_client()
+
+
+@pytest.fixture
+def catalog(any_app):
+    with any_app.app_context():
         practitioner = make_practitioner(slug="ada-moss")
         published = make_service(practitioner, name="Grief counseling", price_cents=5500, capacity=1)
         circle = make_service(practitioner, name="Support circle", price_cents=0, capacity=8)
@@ -40,6 +45,18 @@ def test_each_service_has_exactly_the_public_keys(client, catalog):
         "price_cents": 0,
         "currency": "GBP",
         "capacity": 8,
+    }
+
+
+def test_each_service_names_the_practice_that_offers_it(any_app, client):
+    with any_app.app_context():
+        for practice_slug, name in (("stillwater", "Restorative massage"), ("harbour", "Grief counseling")):
+            make_service(make_practitioner(practice_slug=practice_slug), name=name)
+
+    services = client.get("/api/v1/services").get_json()["services"]
+
+    assert {(s["practice"], s["name"]) for s in services} == {
+        ("stillwater", "Restorative massage"), ("harbour", "Grief counseling")
     }
 
 

@@ -1,4 +1,4 @@
-"""GET /api/v1/slots: the free times of a service, the same ones the booking page shows."""
+"""GET /api/v1/slots: the free times of a service, the same ones the booking page shows; on SQLite and PostgreSQL."""
 import re
 from datetime import datetime, time, timedelta, timezone
 from html import unescape
@@ -16,8 +16,13 @@ OPEN_HOURS = range(9, 17)  # make_weekly_hours: 09:00–17:00, hour-long session
 
 
 @pytest.fixture
-def offer(app):
-    with app.app_context():
+def client(any_app):
+    return any_app.test_client()
+
+
+@pytest.fixture
+def offer(any_app):
+    with any_app.app_context():
         practitioner = make_practitioner(timezone=PRACTICE_ZONE)
         make_weekly_hours(practitioner)
         chosen = make_service(practitioner, duration_minutes=60, slot_step_minutes=60)

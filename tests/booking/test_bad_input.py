@@ -1,4 +1,4 @@
-"""Bad input on every public form and API route: a clear 4xx, nothing written, nothing leaked."""
+"""Bad input on every public form and API route: a clear 4xx, nothing written, nothing leaked; on SQLite and PostgreSQL."""
 import logging
 from datetime import datetime, time, timedelta, timezone
 from types import SimpleNamespace
@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from practice.booking import service as booking_service
 from practice.booking.models import Booking, BookingStatus
 from practice.booking.links import SALT as MANAGE_SALT
-from practice.catalog.models import ServiceStatus
+from practice.catalog.models import Service, ServiceStatus
 from practice.extensions import db
-from tests.factories import make_practitioner, make_service, make_weekly_hours
+from tests.factories import make_practitioner, make_service, make_weekly_hours, service_path
 
 ZONE = "Europe/London"
 TEN_KB = "x" * 10_240
@@ -36,8 +36,13 @@ def url_instant(value: datetime) -> str:
 
 
 @pytest.fixture
-def offer(app):
-    with app.app_context():
+def client(any_app):
+    return any_app.test_client()
+
+
+@pytest.fixture
+def offer(any_app):
+    with any_app.app_context():
         practitioner = make_practitioner(timezone=ZONE)
         make_weekly_hours(practitioner)
         chosen = make_service(practitioner)
@@ -45,11 +50,26 @@ def offer(app):
         archived = make_service(practitioner, name="Archived", status=ServiceStatus.archived)
         return SimpleNamespace(
             id=chosen.id,
+            practice=practitioner.practice.slug,
             slug=practitioner.slug,
             draft=draft.id,
             archived=archived.id,
-            path=f"/book/{practitioner.slug}/{chosen.id}",
+            path=service_path(chosen),
             free=at(2, 10),
+        )
+
+
+@pytest.fixture
+def elsewhere(any_app, offer):
+    """A colleague in the offer's practice, and another practice's practitioner, each offering a service of their own."""
+    with any_app.app_context():
+        colleague = make_practitioner(db.session.get(Service, offer.id).practice)
+        outsider = make_practitioner(timezone=ZONE)
+        for practitioner in (colleague, outsider):
+            make_weekly_hours(practitioner)
+            make_service(practitioner)
+        return SimpleNamespace(
+            colleague=colleague.slug, other_practice=outsider.practice.slug, other_slug=outsider.slug
         )
 
 
@@ -143,13 +163,13 @@ INVALID_BOOKING_REQUESTS = {
 }
 
 
-def test_api_booking_with_invalid_details_is_422_naming_each_field(app, client, offer, subtests):
+def test_api_booking_with_invalid_details_is_422_naming_each_field(any_app, client, offer, subtests):
     for case, (change, fields) in INVALID_BOOKING_REQUESTS.items():
         with subtests.test(case):
             response = client.post("/api/v1/bookings", json=change(good_request(offer)))
 
             assert_json_error(response, 422, fields)
-            assert booking_count(app) == 0
+            assert booking_count(any_app) == 0
 
 
 #: Starts the practice does not offer, with what the client is told (off the hourly grid,
@@ -163,22 +183,22 @@ NOT_OFFERED = {
 }
 
 
-def test_api_booking_at_a_time_not_offered_is_422(app, client, offer, subtests):
+def test_api_booking_at_a_time_not_offered_is_422(any_app, client, offer, subtests):
     for case, (start, message) in NOT_OFFERED.items():
         with subtests.test(case):
             response = client.post("/api/v1/bookings", json=good_request(offer, start=iso(start)))
 
             assert assert_json_error(response, 422)["error"] == message
-            assert booking_count(app) == 0
+            assert booking_count(any_app) == 0
 
 
-def test_api_booking_of_a_service_not_published_is_404(app, client, offer, subtests):
+def test_api_booking_of_a_service_not_published_is_404(any_app, client, offer, subtests):
     for case, service_id in {"unknown": 99_999, "draft": offer.draft, "archived": offer.archived}.items():
         with subtests.test(case):
             response = client.post("/api/v1/bookings", json=good_request(offer, service=service_id))
 
             assert_json_error(response, 404)
-            assert booking_count(app) == 0
+            assert booking_count(any_app) == 0
 
 
 NOT_A_JSON_OBJECT = {
@@ -195,33 +215,33 @@ NOT_A_JSON_OBJECT = {
 }
 
 
-def test_api_booking_that_is_not_a_json_object_is_400(app, client, subtests):
+def test_api_booking_that_is_not_a_json_object_is_400(any_app, client, subtests):
     for case, (body, content_type) in NOT_A_JSON_OBJECT.items():
         with subtests.test(case):
             response = client.post("/api/v1/bookings", data=body, content_type=content_type)
 
             assert "JSON object" in assert_json_error(response, 400)["error"]
-            assert booking_count(app) == 0
+            assert booking_count(any_app) == 0
 
 
-def test_api_booking_too_large_to_read_is_413(app, client, offer):
+def test_api_booking_too_large_to_read_is_413(any_app, client, offer):
     response = client.post("/api/v1/bookings", json=good_request(offer, note="x" * 300_000))
 
     assert_json_error(response, 413)
-    assert booking_count(app) == 0
+    assert booking_count(any_app) == 0
 
 
 def test_api_bookings_answer_405_in_json_to_a_get(client):
     assert_json_error(client.get("/api/v1/bookings"), 405)
 
 
-def test_api_booking_of_a_taken_time_is_409_and_writes_nothing_more(app, client, offer):
+def test_api_booking_of_a_taken_time_is_409_and_writes_nothing_more(any_app, client, offer):
     assert client.post("/api/v1/bookings", json=good_request(offer)).status_code == 201
 
     response = client.post("/api/v1/bookings", json=good_request(offer, email="sam@example.org"))
 
     assert "just taken" in assert_json_error(response, 409)["error"]
-    assert booking_count(app) == 1
+    assert booking_count(any_app) == 1
 
 
 # --- GET /api/v1/slots ---------------------------------------------------------------------
@@ -289,34 +309,47 @@ def test_api_unknown_route_is_a_json_404(client):
 # --- the HTML pages ------------------------------------------------------------------------
 
 NOT_FOUND_PAGES = {
-    "unknown slug": "/book/nobody",
-    "service under an unknown slug": "/book/nobody/{id}",
-    "service under another practitioner": "/book/{other_slug}/{id}",
-    "unknown id": "/book/{slug}/99999",
-    "draft": "/book/{slug}/{draft}",
-    "archived": "/book/{slug}/{archived}",
-    "id beyond any row": "/book/{slug}/" + "9" * 40,
-    "details of an id beyond any row": "/book/{slug}/" + "9" * 40 + "/details?start=2031-01-01T10:00Z",
-    "details of a draft": "/book/{slug}/{draft}/details?start=2031-01-01T10:00Z",
-    "id as words": "/book/{slug}/nine",
+    "unknown practice": "/book/nowhere",
+    "unknown practitioner": "/book/{practice}/nobody",
+    "practitioner of another practice": "/book/{other_practice}/{slug}",
+    "service under an unknown practice": "/book/nowhere/{slug}/{id}",
+    "service under an unknown practitioner": "/book/{practice}/nobody/{id}",
+    "service under a colleague": "/book/{practice}/{colleague}/{id}",
+    "service under another practice": "/book/{other_practice}/{slug}/{id}",
+    "service under another practice's practitioner": "/book/{other_practice}/{other_slug}/{id}",
+    "details under another practice": "/book/{other_practice}/{other_slug}/{id}/details?start=2031-01-01T10:00Z",
+    "unknown id": "/book/{practice}/{slug}/99999",
+    "draft": "/book/{practice}/{slug}/{draft}",
+    "archived": "/book/{practice}/{slug}/{archived}",
+    "id beyond any row": "/book/{practice}/{slug}/" + "9" * 40,
+    "details of an id beyond any row": "/book/{practice}/{slug}/" + "9" * 40 + "/details?start=2031-01-01T10:00Z",
+    "details of a draft": "/book/{practice}/{slug}/{draft}/details?start=2031-01-01T10:00Z",
+    "id as words": "/book/{practice}/{slug}/nine",
 }
 
 
-def test_unknown_or_unpublished_service_is_a_404_page(app, client, offer, subtests):
-    with app.app_context():
-        other_slug = make_practitioner().slug
+def test_unknown_or_unpublished_service_is_a_404_page(client, offer, elsewhere, subtests):
     for case, path in NOT_FOUND_PAGES.items():
         with subtests.test(case):
-            response = client.get(path.format(other_slug=other_slug, **vars(offer)))
+            response = client.get(path.format(**vars(offer), **vars(elsewhere)))
 
             assert_html_error(response, 404, "Page not found", "We couldn&#39;t find that page.", 'href="/"')
 
 
-def test_confirm_for_an_unpublished_service_is_a_404_page(app, client, offer):
-    response = client.post(f"/book/{offer.slug}/{offer.draft}/confirm", data=good_form(offer))
+NOT_FOUND_CONFIRMS = {
+    "draft": "/book/{practice}/{slug}/{draft}/confirm",
+    "under a colleague": "/book/{practice}/{colleague}/{id}/confirm",
+    "under another practice": "/book/{other_practice}/{other_slug}/{id}/confirm",
+}
 
-    assert_html_error(response, 404, "Page not found")
-    assert booking_count(app) == 0
+
+def test_confirm_for_a_service_not_offered_at_that_address_is_a_404_page(any_app, client, offer, elsewhere, subtests):
+    for case, path in NOT_FOUND_CONFIRMS.items():
+        with subtests.test(case):
+            response = client.post(path.format(**vars(offer), **vars(elsewhere)), data=good_form(offer))
+
+            assert_html_error(response, 404, "Page not found")
+            assert booking_count(any_app) == 0
 
 
 BAD_STARTS = {
@@ -370,7 +403,7 @@ INVALID_DETAILS = {
 
 
 @pytest.mark.parametrize("step", ["details", "confirm"])
-def test_invalid_details_rerender_the_form_at_422_with_each_message(app, client, offer, subtests, step):
+def test_invalid_details_rerender_the_form_at_422_with_each_message(any_app, client, offer, subtests, step):
     for case, (changes, messages) in INVALID_DETAILS.items():
         with subtests.test(case):
             response = client.post(f"{offer.path}/{step}", data=good_form(offer, **changes))
@@ -378,7 +411,7 @@ def test_invalid_details_rerender_the_form_at_422_with_each_message(app, client,
             html = assert_html_error(response, 422, "Your details", "Some details need another look.", *messages)
             assert 'aria-invalid="true"' in html or "timezone" in changes
             assert 'name="start"' in html and url_instant(offer.free) in html
-            assert booking_count(app) == 0
+            assert booking_count(any_app) == 0
 
 
 def test_invalid_details_keep_what_the_client_typed(client, offer):
@@ -396,39 +429,40 @@ def test_invalid_details_show_the_time_in_the_clients_zone(client, offer):
     assert "America/New York" in html
 
 
-def test_posting_without_a_start_asks_to_choose_a_time(app, client, offer, subtests):
+def test_posting_without_a_start_asks_to_choose_a_time(any_app, client, offer, subtests):
     for step in ("details", "confirm"):
         with subtests.test(step):
             response = client.post(f"{offer.path}/{step}", data=good_form(offer, start="soon"))
 
             assert_html_error(response, 400, "Please choose a time from the list.")
-            assert booking_count(app) == 0
+            assert booking_count(any_app) == 0
 
 
-def test_confirm_at_a_time_not_offered_is_422(app, client, offer, subtests):
+def test_confirm_at_a_time_not_offered_is_422(any_app, client, offer, subtests):
     for case, (start, message) in NOT_OFFERED.items():
         with subtests.test(case):
             response = client.post(f"{offer.path}/confirm", data=good_form(offer, start=url_instant(start)))
 
             assert_html_error(response, 422, message.replace("'", "&#39;"), "Choose a day")
-            assert booking_count(app) == 0
+            assert booking_count(any_app) == 0
 
 
-def test_confirm_of_a_just_taken_time_is_a_409_page(app, client, offer):
+def test_confirm_of_a_just_taken_time_is_a_409_page(any_app, client, offer):
     client.post("/api/v1/bookings", json=good_request(offer, email="first@example.org"))
 
     response = client.post(f"{offer.path}/confirm", data=good_form(offer))
 
     assert_html_error(response, 409, "just taken — please choose another time", "Choose a day")
-    assert booking_count(app) == 1
+    assert booking_count(any_app) == 1
 
 
-def test_confirm_without_a_csrf_token_says_the_form_expired(make_app):
-    app = make_app(WTF_CSRF_ENABLED=True)
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_confirm_without_a_csrf_token_says_the_form_expired(make_app, backend):
+    app = make_app(backend, WTF_CSRF_ENABLED=True)
     with app.app_context():
         practitioner = make_practitioner(timezone=ZONE)
         make_weekly_hours(practitioner)
-        path = f"/book/{practitioner.slug}/{make_service(practitioner).id}"
+        path = service_path(make_service(practitioner))
 
     response = app.test_client().post(f"{path}/confirm", data=good_form(SimpleNamespace(free=at(2, 10))))
 
@@ -440,10 +474,10 @@ def test_confirm_without_a_csrf_token_says_the_form_expired(make_app):
 # --- manage links --------------------------------------------------------------------------
 
 @pytest.fixture
-def booked(app, client, offer):
+def booked(any_app, client, offer):
     """A booking made through the API: its public id and its manage token."""
     manage_url = client.post("/api/v1/bookings", json=good_request(offer)).get_json()["manage_url"]
-    with app.app_context():
+    with any_app.app_context():
         public_id = db.session.scalar(select(Booking.public_id))
     return SimpleNamespace(public_id=public_id, token=manage_url.rsplit("/", 1)[1])
 
@@ -470,7 +504,7 @@ def tampered_tokens(booked) -> dict[str, str]:
     }
 
 
-def test_tampered_manage_tokens_are_404_and_cancel_nothing(app, client, booked, subtests):
+def test_tampered_manage_tokens_are_404_and_cancel_nothing(any_app, client, booked, subtests):
     for case, token in tampered_tokens(booked).items():
         with subtests.test(case):
             shown = client.get(f"/manage/{token}")
@@ -478,7 +512,7 @@ def test_tampered_manage_tokens_are_404_and_cancel_nothing(app, client, booked, 
 
             assert_html_error(shown, 404, "Page not found")
             assert_html_error(cancelled, 404, "Page not found")
-    with app.app_context():
+    with any_app.app_context():
         assert db.session.scalar(select(Booking.status)) is BookingStatus.confirmed
     assert client.get(f"/manage/{booked.token}").status_code == 200
 
@@ -523,7 +557,7 @@ def test_the_note_is_never_on_an_error_page(client, offer):
         client.post(f"{offer.path}/confirm", data=good_form(offer)),  # taken
         client.post(f"{offer.path}/confirm", data=good_form(offer, start=url_instant(at(2, 3)))),  # not offered
         client.post(f"{offer.path}/confirm", data=good_form(offer, start="garbage")),
-        client.post(f"/book/{offer.slug}/99999/confirm", data=good_form(offer)),
+        client.post(f"/book/{offer.practice}/{offer.slug}/99999/confirm", data=good_form(offer)),
         client.post("/api/v1/bookings", json=good_request(offer)),
         client.post("/api/v1/bookings", json=good_request(offer, start="garbage")),
         client.post("/api/v1/bookings", json=good_request(offer, service=99_999)),
@@ -550,7 +584,7 @@ def test_an_unexpected_failure_is_a_calm_500_that_quotes_nothing(client, offer, 
     assert not [r for r in every_log_record.records if NOTE in r.getMessage() or NOTE in every_log_record.text]
 
 
-def test_the_note_never_reaches_the_logs(app, client, offer, every_log_record):
+def test_the_note_never_reaches_the_logs(any_app, client, offer, every_log_record):
     client.post(f"{offer.path}/details", data=good_form(offer))
     client.post(f"{offer.path}/confirm", data=good_form(offer))
     client.post(f"{offer.path}/confirm", data=good_form(offer))  # taken
@@ -558,6 +592,6 @@ def test_the_note_never_reaches_the_logs(app, client, offer, every_log_record):
     client.post("/api/v1/bookings", json=good_request(offer, start=iso(at(2, 11))))  # taken
     client.post("/api/v1/bookings", json=good_request(offer, email="not an email"))
 
-    assert booking_count(app) == 2
+    assert booking_count(any_app) == 2
     assert NOTE not in every_log_record.text
     assert not [r for r in every_log_record.records if NOTE in r.getMessage()]

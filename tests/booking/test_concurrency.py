@@ -21,7 +21,8 @@ from sqlalchemy import func, select
 from practice.booking.models import ACTIVE_STATUSES, Booking
 from practice.extensions import db
 from practice.timeformats import instant_for_url
-from tests.factories import make_practitioner, make_service, make_weekly_hours
+from tests.booking.test_views import page
+from tests.factories import make_practitioner, make_service, make_weekly_hours, service_path
 from tests.live_server import serving
 
 ZONE = "Europe/London"
@@ -40,7 +41,7 @@ def offer_with_capacity(app, capacity: int) -> SimpleNamespace:
         practitioner = make_practitioner(timezone=ZONE)
         make_weekly_hours(practitioner)
         service = make_service(practitioner, name="Support circle", capacity=capacity)
-        return SimpleNamespace(id=service.id, slug=practitioner.slug, start=next_monday_at_ten())
+        return SimpleNamespace(id=service.id, path=service_path(service), start=next_monday_at_ten())
 
 
 def api_request(offer: SimpleNamespace, n: int) -> tuple[str, bytes, str]:
@@ -65,8 +66,7 @@ def form_request(offer: SimpleNamespace, n: int) -> tuple[str, bytes, str]:
         "start": instant_for_url(offer.start),
         "timezone": ZONE,
     }
-    path = f"/book/{offer.slug}/{offer.id}/confirm"
-    return path, urlencode(fields).encode(), "application/x-www-form-urlencoded"
+    return f"{offer.path}/confirm", urlencode(fields).encode(), "application/x-www-form-urlencoded"
 
 
 ROUTES = {
@@ -152,11 +152,11 @@ def test_racing_browsers_with_session_cookies_and_csrf_tokens_get_one_booking(ma
     def book_as_a_browser(base_url: str, n: int) -> tuple[int, str, str]:
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()), _KeepRedirects)
         query = urlencode({"start": instant_for_url(offer.start), "tz": ZONE})
-        status, _, page = _answer(opener, f"{base_url}/book/{offer.slug}/{offer.id}/details?{query}")
-        token = CSRF_FIELD.search(page) if status == 200 else None
+        status, _, details = _answer(opener, f"{base_url}{offer.path}/details?{query}")
+        token = CSRF_FIELD.search(details) if status == 200 else None
         start_together.wait(timeout=30)
         if token is None:
-            return status, "", f"details page gave no csrf_token: {page[:200]}"
+            return status, "", f"details page gave no csrf_token: {details[:200]}"
         path, body, content_type = form_request(offer, n)
         body += b"&" + urlencode({"csrf_token": html.unescape(token.group(1))}).encode()
         post = urllib.request.Request(f"{base_url}{path}", data=body, headers={"Content-Type": content_type})
@@ -172,3 +172,21 @@ def test_racing_browsers_with_session_cookies_and_csrf_tokens_get_one_booking(ma
     assert [urlsplit(where).path.startswith("/manage/") for status, where, _ in answers if status == 303] == [True]
     assert all(TAKEN in body for status, _, body in answers if status == 409)
     assert active_bookings(app, offer.id) == 1
+
+
+@pytest.mark.parametrize("capacity", [1, 5], ids=["one-to-one", "group-of-5"])
+def test_one_confirm_form_sent_many_times_at_once_books_once(any_app, capacity):
+    """A double tap on a slow connection: every copy of the form is answered with the one booking it made."""
+    offer = offer_with_capacity(any_app, capacity)
+    details = {"name": "Jo Rivers", "email": "jo@example.org", "start": instant_for_url(offer.start), "timezone": ZONE}
+    confirm = page(any_app.test_client().post(f"{offer.path}/details", data=details)).form("/confirm$")
+    request = (confirm["action"], urlencode(confirm["fields"]).encode(), "application/x-www-form-urlencoded")
+
+    with serving(any_app) as base_url:
+        answers = post_all_at_once(base_url, [request] * 8)
+
+    assert [status for status, _ in answers] == [303] * 8
+    # A redirect's body links to where it leads: every copy leads to the same manage page.
+    [manage_path] = {re.search(r'href="([^"]+)"', body).group(1) for _, body in answers}
+    assert manage_path.startswith("/manage/")
+    assert active_bookings(any_app, offer.id) == 1

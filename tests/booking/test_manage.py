@@ -11,12 +11,13 @@ from sqlalchemy import func, select
 
 from practice.booking.models import Booking, BookingStatus
 from practice.booking.service import manage_token
+from practice.catalog.models import Service
 from practice.extensions import db
 from practice.notifications.models import MessageKind, OutboxMessage
 from practice.timeformats import instant_for_url, long_instant
 from tests.booking.test_bad_input import tampered_tokens
 from tests.booking.test_views import page
-from tests.factories import make_practitioner, make_service, make_weekly_hours
+from tests.factories import make_booking, make_practitioner, make_service, make_weekly_hours
 
 ZONE = "Europe/London"
 CLIENT_ZONE = "America/New_York"
@@ -33,8 +34,14 @@ def london(days: int, hour: int, minute: int = 0) -> datetime:
 
 
 @pytest.fixture
-def practice(app):
-    with app.app_context():
+def client(any_app):
+    """A browser without JavaScript, on SQLite and then on PostgreSQL."""
+    return any_app.test_client()
+
+
+@pytest.fixture
+def practice(any_app):
+    with any_app.app_context():
         practitioner = make_practitioner(
             timezone=ZONE, practice_name="Stillwater Practice", contact_email="hello@stillwater.example"
         )
@@ -44,21 +51,14 @@ def practice(app):
 
 
 @pytest.fixture
-def make_booking(app, practice):
-    """make_booking(starts_at, **overrides) → the booking's id and manage path, as book() would leave it."""
+def booking_at(any_app, practice):
+    """booking_at(starts_at, **overrides) → a booking of Jo's (who chose New York time), its id and manage path."""
 
     def build(starts_at: datetime, **overrides) -> SimpleNamespace:
-        with app.app_context():
-            values = dict(
-                practitioner_id=practice.practitioner_id, service_id=practice.service_id, status=BookingStatus.confirmed,
-                starts_at=starts_at, ends_at=starts_at + timedelta(hours=1), blocked_start=starts_at,
-                blocked_end=starts_at + timedelta(hours=1), client_name="Jo Rivers", client_email="jo@example.org",
-                client_timezone=CLIENT_ZONE,
-            )
-            booking = Booking(**values | overrides)
-            db.session.add(booking)
-            db.session.commit()
-            token = manage_token(booking, app.config["SECRET_KEY"])
+        with any_app.app_context():
+            details = dict(client_name="Jo Rivers", client_email="jo@example.org", client_timezone=CLIENT_ZONE)
+            booking = make_booking(db.session.get(Service, practice.service_id), starts_at, **details | overrides)
+            token = manage_token(booking, any_app.config["SECRET_KEY"])
             return SimpleNamespace(
                 id=booking.id, public_id=booking.public_id, token=token, path=f"/manage/{token}", starts_at=starts_at
             )
@@ -98,8 +98,8 @@ def first_clock(day, zone: str) -> datetime:
 
 # --- outside the window: both changes are offered --------------------------------------------
 
-def test_the_manage_page_offers_to_change_the_time_and_to_cancel(client, make_booking):
-    booking = make_booking(london(3, 10))
+def test_the_manage_page_offers_to_change_the_time_and_to_cancel(client, booking_at):
+    booking = booking_at(london(3, 10))
 
     response = client.get(booking.path)
 
@@ -110,8 +110,8 @@ def test_the_manage_page_offers_to_change_the_time_and_to_cancel(client, make_bo
     assert "Changes can be made up to" not in text_of(response)
 
 
-def test_a_client_changes_the_time_with_links_and_forms_only(app, client, make_booking):
-    booking = make_booking(london(3, 10))
+def test_a_client_changes_the_time_with_links_and_forms_only(any_app, client, booking_at):
+    booking = booking_at(london(3, 10))
     new_day = (datetime.now(ZoneInfo(CLIENT_ZONE)) + timedelta(days=4)).date()
 
     times_page = client.get(page(client.get(booking.path)).link("Change the time"))
@@ -132,15 +132,15 @@ def test_a_client_changes_the_time_with_links_and_forms_only(app, client, make_b
 
     assert response.status_code == 303
     assert urlsplit(response.location).path == booking.path
-    moved = stored(app, booking.id)
+    moved = stored(any_app, booking.id)
     assert (moved.starts_at, moved.sequence, moved.status) == (new_start, 1, BookingStatus.confirmed)
     manage = text_of(client.get(response.location))
     assert f"Your session is now on {long_instant(new_start, CLIENT_ZONE)}. We'll email you the new time, too." in manage
-    assert emails_owed(app, booking.id) == sorted([MessageKind.booking_rescheduled, MessageKind.practitioner_reschedule], key=str)
+    assert emails_owed(any_app, booking.id) == sorted([MessageKind.booking_rescheduled, MessageKind.practitioner_reschedule], key=str)
 
 
-def test_times_to_move_to_follow_a_chosen_zone(client, make_booking):
-    booking = make_booking(london(3, 10))
+def test_times_to_move_to_follow_a_chosen_zone(client, booking_at):
+    booking = booking_at(london(3, 10))
     day = (datetime.now(ZoneInfo("Asia/Kolkata")) + timedelta(days=4)).date()
 
     response = client.get(f"{booking.path}/reschedule", query_string={"tz": "Asia/Kolkata", "day": day.isoformat()})
@@ -151,8 +151,8 @@ def test_times_to_move_to_follow_a_chosen_zone(client, make_booking):
     assert all(parse_qs(urlsplit(href).query)["tz"] == ["Asia/Kolkata"] for href, _ in time_links(response))
 
 
-def test_the_current_time_is_not_offered_but_the_step_next_to_it_is(client, make_booking):
-    booking = make_booking(london(3, 10))
+def test_the_current_time_is_not_offered_but_the_step_next_to_it_is(client, booking_at):
+    booking = booking_at(london(3, 10))
 
     response = client.get(f"{booking.path}/reschedule", query_string={"day": london(3, 10).astimezone(ZoneInfo(CLIENT_ZONE)).date().isoformat()})
 
@@ -162,18 +162,18 @@ def test_the_current_time_is_not_offered_but_the_step_next_to_it_is(client, make
     assert instant_for_url(booking.starts_at - timedelta(minutes=30)) in offered
 
 
-def test_moving_by_half_an_hour_into_its_own_hour_works(app, client, make_booking):
-    booking = make_booking(london(3, 10))
+def test_moving_by_half_an_hour_into_its_own_hour_works(any_app, client, booking_at):
+    booking = booking_at(london(3, 10))
     later = booking.starts_at + timedelta(minutes=30)
 
     response = client.post(f"{booking.path}/reschedule", data={"start": instant_for_url(later), "timezone": ZONE})
 
     assert response.status_code == 303
-    assert stored(app, booking.id).starts_at == later
+    assert stored(any_app, booking.id).starts_at == later
 
 
-def test_cancel_still_has_its_confirm_step(client, make_booking):
-    booking = make_booking(london(3, 10))
+def test_cancel_still_has_its_confirm_step(client, booking_at):
+    booking = booking_at(london(3, 10))
 
     html = client.get(booking.path).get_data(as_text=True)
 
@@ -182,22 +182,22 @@ def test_cancel_still_has_its_confirm_step(client, make_booking):
 
 # --- refusals: nothing changes --------------------------------------------------------------
 
-def test_moving_to_a_just_taken_time_is_a_409_and_changes_nothing(app, client, make_booking):
-    booking = make_booking(london(3, 10))
-    taken = make_booking(london(3, 14), client_email="sam@example.org")
+def test_moving_to_a_just_taken_time_is_a_409_and_changes_nothing(any_app, client, booking_at):
+    booking = booking_at(london(3, 10))
+    taken = booking_at(london(3, 14), client_email="sam@example.org")
 
     response = client.post(f"{booking.path}/reschedule", data={"start": instant_for_url(taken.starts_at), "timezone": ZONE})
 
     assert response.status_code == 409
     assert "just taken — please choose another time" in response.get_data(as_text=True)
     assert "Choose a day" in text_of(response)
-    assert (stored(app, booking.id).starts_at, stored(app, booking.id).sequence) == (booking.starts_at, 0)
-    assert emails_owed(app, booking.id) == []
+    assert (stored(any_app, booking.id).starts_at, stored(any_app, booking.id).sequence) == (booking.starts_at, 0)
+    assert emails_owed(any_app, booking.id) == []
 
 
-def test_confirming_a_taken_time_says_so_before_asking(client, make_booking):
-    booking = make_booking(london(3, 10))
-    taken = make_booking(london(3, 14), client_email="sam@example.org")
+def test_confirming_a_taken_time_says_so_before_asking(client, booking_at):
+    booking = booking_at(london(3, 10))
+    taken = booking_at(london(3, 14), client_email="sam@example.org")
 
     response = client.get(f"{booking.path}/reschedule/confirm", query_string={"start": instant_for_url(taken.starts_at)})
 
@@ -217,8 +217,8 @@ BAD_STARTS = {
 }
 
 
-def test_bad_new_times_are_refused_with_a_message_and_change_nothing(app, client, make_booking, subtests):
-    booking = make_booking(london(3, 10))
+def test_bad_new_times_are_refused_with_a_message_and_change_nothing(any_app, client, booking_at, subtests):
+    booking = booking_at(london(3, 10))
     values = {
         "off_grid": instant_for_url(london(4, 10, 17)), "night": instant_for_url(london(4, 3)),
         "past": instant_for_url(london(-1, 10)), "own": instant_for_url(booking.starts_at),
@@ -233,13 +233,13 @@ def test_bad_new_times_are_refused_with_a_message_and_change_nothing(app, client
                 assert response.status_code == status
                 assert message in text_of(response)
                 assert 'role="alert"' in response.get_data(as_text=True)
-    assert (stored(app, booking.id).starts_at, stored(app, booking.id).sequence) == (booking.starts_at, 0)
-    assert emails_owed(app, booking.id) == []
+    assert (stored(any_app, booking.id).starts_at, stored(any_app, booking.id).sequence) == (booking.starts_at, 0)
+    assert emails_owed(any_app, booking.id) == []
 
 
 @pytest.mark.parametrize("zone", ["x" * 5000, "Mars/Olympus", "../../etc/passwd"])
-def test_an_unknown_zone_falls_back_to_the_one_the_client_booked_in(client, make_booking, zone):
-    booking = make_booking(london(3, 10))
+def test_an_unknown_zone_falls_back_to_the_one_the_client_booked_in(client, booking_at, zone):
+    booking = booking_at(london(3, 10))
     day = (datetime.now(ZoneInfo(CLIENT_ZONE)) + timedelta(days=4)).date()
 
     response = client.get(f"{booking.path}/reschedule", query_string={"tz": zone, "day": day.isoformat()})
@@ -248,8 +248,8 @@ def test_an_unknown_zone_falls_back_to_the_one_the_client_booked_in(client, make
     assert "Shown in America/New York." in text_of(response)
 
 
-def test_tampered_tokens_are_404_on_every_change_route(app, client, make_booking, subtests):
-    booking = make_booking(london(3, 10))
+def test_tampered_tokens_are_404_on_every_change_route(any_app, client, booking_at, subtests):
+    booking = booking_at(london(3, 10))
     start = instant_for_url(london(4, 10))
     for case, token in tampered_tokens(booking).items():
         with subtests.test(case):
@@ -261,23 +261,17 @@ def test_tampered_tokens_are_404_on_every_change_route(app, client, make_booking
             ]
             assert [r.status_code for r in responses] == [404] * 4
             assert all("Page not found" in r.get_data(as_text=True) for r in responses)
-    assert (stored(app, booking.id).starts_at, stored(app, booking.id).status) == (booking.starts_at, BookingStatus.confirmed)
+    assert (stored(any_app, booking.id).starts_at, stored(any_app, booking.id).status) == (booking.starts_at, BookingStatus.confirmed)
 
 
-def test_the_move_form_carries_a_csrf_token_and_is_refused_without_one(make_app):
-    app = make_app(WTF_CSRF_ENABLED=True)
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_move_form_carries_a_csrf_token_and_is_refused_without_one(make_app, backend):
+    app = make_app(backend, WTF_CSRF_ENABLED=True)
     with app.app_context():
         practitioner = make_practitioner(timezone=ZONE)
         make_weekly_hours(practitioner)
-        service = make_service(practitioner)
         starts = london(3, 10)
-        booking = Booking(
-            practitioner_id=practitioner.id, service_id=service.id, starts_at=starts, ends_at=starts + timedelta(hours=1),
-            blocked_start=starts, blocked_end=starts + timedelta(hours=1), client_name="Jo", client_email="jo@example.org",
-            client_timezone=ZONE,
-        )
-        db.session.add(booking)
-        db.session.commit()
+        booking = make_booking(make_service(practitioner), starts, client_timezone=ZONE)
         path, booking_id = f"/manage/{manage_token(booking, app.config['SECRET_KEY'])}", booking.id
 
     client = app.test_client()
@@ -296,8 +290,8 @@ def test_the_move_form_carries_a_csrf_token_and_is_refused_without_one(make_app)
 
 # --- inside the window: the policy instead of buttons ----------------------------------------
 
-def test_inside_the_window_the_page_shows_the_policy_and_no_buttons(client, make_booking):
-    booking = make_booking(datetime.now(timezone.utc) + timedelta(hours=5))
+def test_inside_the_window_the_page_shows_the_policy_and_no_buttons(client, booking_at):
+    booking = booking_at(datetime.now(timezone.utc) + timedelta(hours=5))
 
     response = client.get(booking.path)
 
@@ -311,8 +305,8 @@ def test_inside_the_window_the_page_shows_the_policy_and_no_buttons(client, make
     assert "Cancel this booking" not in text
 
 
-def test_inside_the_window_every_change_route_refuses_with_403(app, client, make_booking, subtests):
-    booking = make_booking(datetime.now(timezone.utc) + timedelta(hours=5))
+def test_inside_the_window_every_change_route_refuses_with_403(any_app, client, booking_at, subtests):
+    booking = booking_at(datetime.now(timezone.utc) + timedelta(hours=5))
     start = instant_for_url(london(4, 10))
     requests = {
         "cancel": lambda: client.post(f"{booking.path}/cancel"),
@@ -327,13 +321,13 @@ def test_inside_the_window_every_change_route_refuses_with_403(app, client, make
             assert response.status_code == 403
             assert POLICY in text_of(response)
             assert 'role="alert"' in response.get_data(as_text=True)
-    after = stored(app, booking.id)
+    after = stored(any_app, booking.id)
     assert (after.status, after.starts_at, after.sequence) == (BookingStatus.confirmed, booking.starts_at, 0)
-    assert emails_owed(app, booking.id) == []
+    assert emails_owed(any_app, booking.id) == []
 
 
-def test_a_past_session_cannot_be_changed_at_all(app, client, make_booking):
-    booking = make_booking(london(-2, 10))
+def test_a_past_session_cannot_be_changed_at_all(any_app, client, booking_at):
+    booking = booking_at(london(-2, 10))
 
     shown = client.get(booking.path)
     cancelled = client.post(f"{booking.path}/cancel")
@@ -344,17 +338,17 @@ def test_a_past_session_cannot_be_changed_at_all(app, client, make_booking):
     assert "can no longer be changed here" in text_of(shown)
     assert (cancelled.status_code, moved.status_code) == (403, 403)
     assert "already started" in text_of(moved)
-    after = stored(app, booking.id)
+    after = stored(any_app, booking.id)
     assert (after.status, after.starts_at) == (BookingStatus.confirmed, booking.starts_at)
 
 
-def test_a_cancelled_booking_cannot_be_moved(app, client, make_booking):
-    booking = make_booking(london(3, 10), status=BookingStatus.cancelled, cancelled_at=datetime.now(timezone.utc), cancelled_by="client")
+def test_a_cancelled_booking_cannot_be_moved(any_app, client, booking_at):
+    booking = booking_at(london(3, 10), status=BookingStatus.cancelled, cancelled_at=datetime.now(timezone.utc), cancelled_by="client")
 
     response = client.post(f"{booking.path}/reschedule", data={"start": instant_for_url(london(4, 10)), "timezone": ZONE})
 
     assert response.status_code == 403
     assert "This booking is cancelled, so it can't be changed." in text_of(response)
-    assert stored(app, booking.id).starts_at == booking.starts_at
-    with app.app_context():
+    assert stored(any_app, booking.id).starts_at == booking.starts_at
+    with any_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0

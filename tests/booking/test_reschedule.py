@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from practice.booking import service as booking_service
 from practice.booking.models import ACTIVE_STATUSES, Booking, BookingStatus
 from practice.booking.service import (
     BookingError,
@@ -25,10 +24,12 @@ from practice.booking.service import (
 )
 from practice.catalog.models import Service, ServiceStatus
 from practice.extensions import db
+from practice.notifications import service as notifications
+from practice.notifications.emails import short_time
 from practice.notifications.models import MessageKind, OutboxMessage
 from practice.timeformats import instant_for_url
 from tests.booking.test_concurrency import post_all_at_once
-from tests.factories import make_practitioner, make_service, make_weekly_hours
+from tests.factories import make_booking, make_practitioner, make_service, make_weekly_hours, service_path
 from tests.live_server import serving
 
 ZONE = "Europe/London"
@@ -131,13 +132,13 @@ def test_reschedule_owes_the_client_and_the_practitioner_an_email(ctx):
 def test_the_booking_and_its_emails_are_saved_together_or_not_at_all(ctx, monkeypatch):
     booking = booked(offered_service(), monday_at(10))
     owed_before = outbox_kinds(booking.id)
-    real_owe = booking_service.notifications.owe_booking_rescheduled
+    real_owe = notifications.owe_booking_rescheduled
 
     def owe_then_fail(*args, **kwargs):
         real_owe(*args, **kwargs)
         raise RuntimeError("the mail template broke")
 
-    monkeypatch.setattr(booking_service.notifications, "owe_booking_rescheduled", owe_then_fail)
+    monkeypatch.setattr(notifications, "owe_booking_rescheduled", owe_then_fail)
 
     with pytest.raises(RuntimeError):
         reschedule(booking, new_start=monday_at(14), by="client", now=NOW)
@@ -147,14 +148,20 @@ def test_the_booking_and_its_emails_are_saved_together_or_not_at_all(ctx, monkey
     assert outbox_kinds(booking.id) == owed_before
 
 
-def test_the_practitioners_message_reaches_the_emails_owed(ctx, monkeypatch):
+def test_the_practitioners_message_reaches_the_emails_owed(ctx):
     booking = booked(offered_service(), monday_at(10))
-    owed = []
-    monkeypatch.setattr(booking_service.notifications, "owe_booking_rescheduled", lambda b, **kw: owed.append(kw))
 
     reschedule(booking, new_start=monday_at(14), by="practitioner", now=NOW, message="  Sorry — my car broke down.\r\n  ")
 
-    assert owed == [{"previous_start": monday_at(10), "now": NOW, "by": "practitioner", "message": "Sorry — my car broke down."}]
+    to_client, to_practitioner = (
+        db.session.scalar(select(OutboxMessage).where(OutboxMessage.booking_id == booking.id, OutboxMessage.kind == kind))
+        for kind in (MessageKind.booking_rescheduled, MessageKind.practitioner_reschedule)
+    )
+    previous = short_time(monday_at(10), CLIENT.timezone)
+    assert f"Stillwater Practice has moved your appointment from {previous} to the time below." in to_client.body_text
+    assert "A note from Stillwater Practice:\n  Sorry — my car broke down.\n" in to_client.body_text
+    assert "Your message to them:\n  Sorry — my car broke down.\n" in to_practitioner.body_text
+    assert to_client.created_at == to_practitioner.created_at == NOW
 
 
 def test_a_moved_booking_does_not_block_its_own_new_time(ctx):
@@ -262,14 +269,10 @@ def test_a_cancelled_booking_cannot_be_rescheduled(ctx):
 def test_moving_over_a_lapsed_hold_ends_the_hold(ctx):
     service = offered_service()
     booking = booked(service, monday_at(10))
-    hold = Booking(
-        practitioner_id=service.practitioner_id, service_id=service.id, status=BookingStatus.held,
-        hold_expires_at=NOW - timedelta(minutes=1), starts_at=monday_at(14), ends_at=monday_at(15),
-        blocked_start=monday_at(14), blocked_end=monday_at(15), client_name="Held", client_email="held@example.org",
-        client_timezone=ZONE,
+    hold = make_booking(
+        service, monday_at(14), status=BookingStatus.held, hold_expires_at=NOW - timedelta(minutes=1),
+        client_name="Held", client_email="held@example.org",
     )
-    db.session.add(hold)
-    db.session.commit()
 
     reschedule(booking, new_start=monday_at(14), by="client", now=NOW)
 
@@ -354,7 +357,7 @@ def test_inside_the_window_the_practitioner_can_cancel(ctx):
 
 def test_the_window_follows_the_practice_setting(ctx):
     service = offered_service()
-    service.practitioner.cancellation_window_hours = 48
+    service.practice.cancellation_window_hours = 48
     db.session.commit()
     booking = booked(service, monday_at(10))
 
@@ -433,7 +436,7 @@ def race_offer(app) -> SimpleNamespace:
                   for n in range(RACERS)]
         return SimpleNamespace(
             id=service.id,
-            slug=service.practitioner.slug,
+            path=service_path(service),
             target=monday_at(10) + timedelta(days=1),
             movers={m.id: (m.starts_at, manage_token(m, app.config["SECRET_KEY"])) for m in movers},
         )
@@ -447,7 +450,7 @@ def move_request(offer: SimpleNamespace, token: str) -> tuple[str, bytes, str]:
 def book_request(offer: SimpleNamespace, n: int) -> tuple[str, bytes, str]:
     fields = {"name": f"Booker {n}", "email": f"booker{n}@example.org", "phone": "", "preferred_name": "",
               "pronouns": "", "note": "", "start": instant_for_url(offer.target), "timezone": ZONE}
-    return f"/book/{offer.slug}/{offer.id}/confirm", urlencode(fields).encode(), "application/x-www-form-urlencoded"
+    return f"{offer.path}/confirm", urlencode(fields).encode(), "application/x-www-form-urlencoded"
 
 
 def test_a_client_moving_into_a_time_and_clients_booking_it_cannot_both_win(any_app):

@@ -1,4 +1,4 @@
-"""book(), cancel_booking(), client details and manage tokens, on SQLite and PostgreSQL."""
+"""book(), cancel_booking(), client details and records, and manage tokens, on SQLite and PostgreSQL."""
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -22,8 +22,9 @@ from practice.booking.service import (
     manage_token,
 )
 from practice.catalog.models import Service, ServiceStatus
+from practice.clients.models import Client
 from practice.extensions import db
-from tests.factories import make_practitioner, make_service, make_weekly_hours
+from tests.factories import make_booking, make_practitioner, make_service, make_weekly_hours
 
 ZONE = "Europe/London"
 NOW = datetime.now(timezone.utc)
@@ -47,28 +48,6 @@ def offered_service(**overrides) -> Service:
 
 def book_at(service: Service, start: datetime, client: ClientDetails = CLIENT, now: datetime = NOW) -> Booking:
     return book(service_id=service.id, start=start, client=client, now=now)
-
-
-def insert_booking(service: Service, start: datetime, **overrides) -> Booking:
-    """A Booking row written directly, bypassing book() and its checks."""
-    values = dict(
-        practitioner_id=service.practitioner_id,
-        service_id=service.id,
-        status=BookingStatus.confirmed,
-        starts_at=start,
-        ends_at=start + service.duration,
-        blocked_start=start,
-        blocked_end=start + service.duration,
-        is_group=service.is_group,
-        client_name="Sam Ash",
-        client_email="sam@example.org",
-        client_timezone=ZONE,
-    )
-    values.update(overrides)
-    booking = Booking(**values)
-    db.session.add(booking)
-    db.session.commit()
-    return booking
 
 
 def active_seats(service: Service) -> int:
@@ -105,7 +84,7 @@ def test_book_confirms_the_booking_and_blocks_the_session_plus_buffers(ctx):
     assert (stored.starts_at, stored.ends_at) == (monday_at(10), monday_at(11))
     assert (stored.blocked_start, stored.blocked_end) == (monday_at(9, 45), monday_at(11, 30))
     assert (stored.is_group, stored.seats) == (False, 1)
-    assert (stored.client_name, stored.client_email, stored.client_timezone) == (
+    assert (stored.client.name, stored.client.email, stored.client_timezone) == (
         "Jo Rivers",
         "jo@example.org",
         "America/New_York",
@@ -229,7 +208,7 @@ def test_cancelling_twice_keeps_the_first_cancellation(ctx):
 
 def test_a_live_hold_blocks_its_slot(ctx):
     service = offered_service()
-    insert_booking(service, monday_at(10), status=BookingStatus.held, hold_expires_at=NOW + timedelta(minutes=10))
+    make_booking(service, monday_at(10), status=BookingStatus.held, hold_expires_at=NOW + timedelta(minutes=10))
 
     with pytest.raises(SlotTaken):
         book_at(service, monday_at(10))
@@ -237,7 +216,7 @@ def test_a_live_hold_blocks_its_slot(ctx):
 
 def test_an_expired_hold_does_not_block_its_slot(ctx):
     service = offered_service()
-    insert_booking(service, monday_at(10), status=BookingStatus.held, hold_expires_at=NOW - timedelta(minutes=1))
+    make_booking(service, monday_at(10), status=BookingStatus.held, hold_expires_at=NOW - timedelta(minutes=1))
 
     booking = book_at(service, monday_at(10))
 
@@ -246,12 +225,72 @@ def test_an_expired_hold_does_not_block_its_slot(ctx):
 
 def test_booking_over_an_expired_hold_ends_the_hold(ctx):
     service = offered_service()
-    hold = insert_booking(service, monday_at(10), status=BookingStatus.held, hold_expires_at=NOW - timedelta(minutes=1))
+    hold = make_booking(service, monday_at(10), status=BookingStatus.held, hold_expires_at=NOW - timedelta(minutes=1))
 
     book_at(service, monday_at(10))
 
     lapsed = db.session.get(Booking, hold.id)
     assert (lapsed.status, lapsed.cancelled_by, lapsed.cancelled_at) == (BookingStatus.cancelled, HOLD_EXPIRY, NOW)
+
+
+# client records: a returning client is recognised by their email, per practice
+
+
+def jo(**details) -> ClientDetails:
+    """Jo, booking in London time; `details` are what else they typed this time."""
+    return ClientDetails(**{"name": "Jo Rivers", "email": "jo@example.org", "timezone": ZONE} | details)
+
+
+def clients_of(practice_id: int) -> list[Client]:
+    return list(db.session.scalars(select(Client).where(Client.practice_id == practice_id)))
+
+
+def test_a_returning_client_is_recognised_by_their_email_whatever_its_case(ctx):
+    service = offered_service()
+
+    first = book_at(service, monday_at(10), jo(email="jo@example.org"))
+    again = book_at(service, monday_at(12), jo(email="Jo@Example.ORG"))
+
+    [client] = clients_of(service.practice_id)
+    assert client.email == "jo@example.org"
+    assert db.session.get(Booking, first.id).client_id == db.session.get(Booking, again.id).client_id == client.id
+
+
+def test_what_a_returning_client_types_updates_their_record(ctx):
+    service = offered_service()
+    book_at(service, monday_at(10), jo(phone="0161 496 0000", preferred_name="Jo", pronouns="she/her"))
+
+    book_at(service, monday_at(12), jo(name="Joanna Rivers", phone="0161 496 0999", preferred_name="Jojo", pronouns="they/them"))
+
+    [client] = clients_of(service.practice_id)
+    assert (client.name, client.preferred_name, client.pronouns, client.phone) == (
+        "Joanna Rivers", "Jojo", "they/them", "0161 496 0999"
+    )
+
+
+def test_a_field_left_empty_on_a_later_booking_keeps_what_was_given_before(ctx):
+    service = offered_service()
+    book_at(service, monday_at(10), jo(phone="0161 496 0000", preferred_name="Jo", pronouns="she/her"))
+
+    book_at(service, monday_at(12), jo(phone="", preferred_name="", pronouns=""))
+
+    [client] = clients_of(service.practice_id)
+    assert (client.name, client.preferred_name, client.pronouns, client.phone) == (
+        "Jo Rivers", "Jo", "she/her", "0161 496 0000"
+    )
+
+
+def test_each_practice_keeps_its_own_client_for_the_same_email(ctx):
+    here, there = offered_service(), offered_service()
+
+    booked_here = book_at(here, monday_at(10), jo(name="Jo Rivers"))
+    booked_there = book_at(there, monday_at(10), jo(name="Jo R."))
+
+    [client_here], [client_there] = clients_of(here.practice_id), clients_of(there.practice_id)
+    assert client_here.id != client_there.id
+    assert (client_here.name, client_there.name) == ("Jo Rivers", "Jo R.")
+    assert db.session.get(Booking, booked_here.id).client_id == client_here.id
+    assert db.session.get(Booking, booked_there.id).client_id == client_there.id
 
 
 # client_details_from()
@@ -356,41 +395,83 @@ def test_a_signed_token_that_is_not_a_booking_id_finds_nothing(ctx):
 
 def test_postgres_refuses_overlapping_one_to_one_bookings(postgres):
     service = offered_service()
-    insert_booking(service, monday_at(10))
+    make_booking(service, monday_at(10))
 
     with pytest.raises(IntegrityError, match="ex_booking_one_to_one_no_overlap"):
-        insert_booking(service, monday_at(10, 30))
+        make_booking(service, monday_at(10, 30))
     db.session.rollback()
 
 
 def test_postgres_refuses_a_booking_overlapping_a_live_buffer(postgres):
     service = offered_service()
-    insert_booking(service, monday_at(10), blocked_end=monday_at(11, 30))
+    make_booking(service, monday_at(10), blocked_end=monday_at(11, 30))
 
     with pytest.raises(IntegrityError):
-        insert_booking(service, monday_at(11, 15), status=BookingStatus.held, hold_expires_at=NOW + timedelta(minutes=5))
+        make_booking(service, monday_at(11, 15), status=BookingStatus.held, hold_expires_at=NOW + timedelta(minutes=5))
     db.session.rollback()
 
 
 def test_postgres_allows_back_to_back_one_to_one_bookings(postgres):
     service = offered_service()
-    insert_booking(service, monday_at(10))
-    insert_booking(service, monday_at(11))
+    make_booking(service, monday_at(10))
+    make_booking(service, monday_at(11))
 
     assert active_seats(service) == 2
 
 
 def test_postgres_allows_overlap_with_a_cancelled_booking(postgres):
     service = offered_service()
-    insert_booking(service, monday_at(10), status=BookingStatus.cancelled)
-    insert_booking(service, monday_at(10))
+    make_booking(service, monday_at(10), status=BookingStatus.cancelled)
+    make_booking(service, monday_at(10))
 
     assert active_seats(service) == 1
 
 
 def test_postgres_allows_overlapping_group_bookings(postgres):
     circle = offered_service(capacity=3)
-    insert_booking(circle, monday_at(10))
-    insert_booking(circle, monday_at(10))
+    make_booking(circle, monday_at(10))
+    make_booking(circle, monday_at(10))
 
     assert active_seats(circle) == 2
+
+
+KEY = "a-submission-key-of-the-confirm-form"
+
+
+def test_the_same_confirmation_sent_again_after_its_time_has_passed_still_finds_its_booking(ctx):
+    service = offered_service()
+    first = book(service_id=service.id, start=monday_at(10), client=CLIENT, now=NOW, submission_key=KEY)
+
+    again = book(service_id=service.id, start=monday_at(10), client=CLIENT, now=monday_at(11), submission_key=KEY)
+
+    assert again.id == first.id
+
+
+def test_the_same_confirmation_sent_again_after_the_service_is_unpublished_still_finds_its_booking(ctx):
+    service = offered_service()
+    first = book(service_id=service.id, start=monday_at(10), client=CLIENT, now=NOW, submission_key=KEY)
+    service.status = ServiceStatus.draft
+    db.session.commit()
+
+    assert book(service_id=service.id, start=monday_at(10), client=CLIENT, now=NOW, submission_key=KEY).id == first.id
+
+
+@pytest.mark.parametrize(
+    "changed",
+    ["another time", "another address", "another service"],
+)
+def test_a_used_key_with_anything_else_is_refused_and_books_nothing(ctx, changed):
+    service = offered_service()
+    book(service_id=service.id, start=monday_at(10), client=CLIENT, now=NOW, submission_key=KEY)
+    other_service = make_service(service.practitioner, name="Another")
+    request = {
+        "another time": dict(service_id=service.id, start=monday_at(12), client=CLIENT),
+        "another address": dict(service_id=service.id, start=monday_at(10), client=ClientDetails(
+            name="Someone", email="someone@example.org", timezone=ZONE)),
+        "another service": dict(service_id=other_service.id, start=monday_at(12), client=CLIENT),
+    }[changed]
+
+    with pytest.raises(BookingError, match="already used"):
+        book(**request, now=NOW, submission_key=KEY)
+
+    assert db.session.scalar(select(func.count(Booking.id))) == 1

@@ -1,0 +1,137 @@
+"""A booking's statuses, who changes them, and the one table of moves between them. No Flask, no database."""
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+class BookingStatus(enum.Enum):
+    #: Kept for a client while they pay; busy for everyone else until `hold_expires_at`.
+    held = "held"
+    confirmed = "confirmed"
+    completed = "completed"
+    no_show = "no_show"
+    cancelled = "cancelled"
+
+
+class ChangedBy(enum.Enum):
+    """Who moved or cancelled a booking (Booking.cancelled_by)."""
+
+    client = "client"
+    practitioner = "practitioner"
+    #: A hold that lapsed before it was paid.
+    expiry = "expiry"
+
+
+class BookingEvent(enum.Enum):
+    #: The payment for a held booking arrived.
+    confirm = "confirm"
+    cancel = "cancel"
+    #: A hold's time ran out.
+    lapse = "lapse"
+    complete = "complete"
+    no_show = "no_show"
+
+
+#: Every move a booking can make: (from, event) → to. Anything else is refused.
+TRANSITIONS: dict[tuple[BookingStatus, BookingEvent], BookingStatus] = {
+    (BookingStatus.held, BookingEvent.confirm): BookingStatus.confirmed,
+    (BookingStatus.held, BookingEvent.cancel): BookingStatus.cancelled,
+    (BookingStatus.held, BookingEvent.lapse): BookingStatus.cancelled,
+    (BookingStatus.confirmed, BookingEvent.cancel): BookingStatus.cancelled,
+    (BookingStatus.confirmed, BookingEvent.complete): BookingStatus.completed,
+    (BookingStatus.confirmed, BookingEvent.no_show): BookingStatus.no_show,
+}
+
+#: Statuses that occupy the practitioner's time (a hold only until it lapses).
+ACTIVE_STATUSES = frozenset({BookingStatus.held, BookingStatus.confirmed})
+
+STATUS_LABELS = {
+    BookingStatus.held: "Awaiting payment",
+    BookingStatus.confirmed: "Confirmed",
+    BookingStatus.completed: "Completed",
+    BookingStatus.no_show: "Didn't attend",
+    BookingStatus.cancelled: "Cancelled",
+}
+
+
+class InvalidTransition(ValueError):
+    """A move the table does not allow, such as cancelling a completed session."""
+
+
+def next_status(status: BookingStatus, event: BookingEvent) -> BookingStatus:
+    try:
+        return TRANSITIONS[(status, event)]
+    except KeyError:
+        raise InvalidTransition(f"a {status.value} booking cannot {event.value}") from None
+
+
+def can(status: BookingStatus, event: BookingEvent) -> bool:
+    return (status, event) in TRANSITIONS
+
+
+class ChangeWindow(enum.Enum):
+    """What a client's manage link may still do with a booking."""
+
+    #: Move or cancel freely.
+    open = "open"
+    #: Too close to the start: the client is shown the policy; the practitioner may still change it.
+    closing = "closing"
+    #: Under way or over: nobody changes it.
+    started = "started"
+    #: Cancelled, finished, or a lapsed hold: nothing to change.
+    inactive = "inactive"
+
+
+@dataclass(frozen=True)
+class ChangePolicy:
+    """Whether a booking may still be changed at a moment, and until when the client may."""
+
+    window: ChangeWindow
+    #: Until this instant the client may reschedule or cancel.
+    deadline: datetime
+    window_hours: int
+
+    @property
+    def allowed(self) -> bool:
+        """Whether the client may still change it."""
+        return self.window is ChangeWindow.open
+
+    @property
+    def practitioner_allowed(self) -> bool:
+        """Whether the practitioner may: they are not held to their own window."""
+        return self.window in (ChangeWindow.open, ChangeWindow.closing)
+
+    @property
+    def closing(self) -> bool:
+        return self.window is ChangeWindow.closing
+
+    @property
+    def started(self) -> bool:
+        return self.window is ChangeWindow.started
+
+    @property
+    def inactive(self) -> bool:
+        return self.window is ChangeWindow.inactive
+
+
+def occupies_time(status: BookingStatus, hold_expires_at: datetime | None, now: datetime) -> bool:
+    """Confirmed, or held by a hold that has not lapsed by `now` (a hold without an expiry has lapsed)."""
+    if status is BookingStatus.held:
+        return hold_expires_at is not None and hold_expires_at > now
+    return status in ACTIVE_STATUSES
+
+
+def change_policy(
+    status: BookingStatus, hold_expires_at: datetime | None, starts_at: datetime, window_hours: int, now: datetime
+) -> ChangePolicy:
+    """What may still be done with a booking at `now`, given the practice's cancellation window in hours."""
+    deadline = starts_at - timedelta(hours=window_hours)
+    if not occupies_time(status, hold_expires_at, now):
+        window = ChangeWindow.inactive
+    elif starts_at <= now:
+        window = ChangeWindow.started
+    elif now >= deadline:
+        window = ChangeWindow.closing
+    else:
+        window = ChangeWindow.open
+    return ChangePolicy(window=window, deadline=deadline, window_hours=window_hours)
