@@ -1,10 +1,11 @@
-"""The demo practice: its remembrance circle meets only on the first Thursday evening of the month."""
+"""The demo practice: an owner and the counselor she invited; its remembrance circle meets only on the first Thursday evening of the month."""
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
+from practice.accounts.models import Invitation, Practice, Practitioner, Role
 from practice.booking.models import Booking
 from practice.catalog.models import Service
 from practice.demo import CIRCLE_EVENING, first_thursdays, seed_demo
@@ -38,6 +39,35 @@ def seeded(app):
     with app.app_context():
         seed_demo(NOW)
         yield db.session.scalar(select(Service).where(Service.name == "Monthly remembrance circle"))
+
+
+def test_the_demo_is_stillwater_practice_owned_by_rowan_who_invited_imogen(seeded):
+    practice = db.session.scalars(select(Practice)).one()
+    rowan, imogen = (db.session.scalars(select(Practitioner).where(Practitioner.name == name)).one()
+                     for name in ("Rowan Hale", "Imogen Reyes"))
+
+    assert (practice.name, practice.slug) == ("Stillwater Practice", "stillwater")
+    assert (rowan.practice_id, rowan.membership.role, rowan.profession) == (practice.id, Role.owner, "Massage therapist")
+    assert (imogen.practice_id, imogen.membership.role, imogen.profession) == (practice.id, Role.practitioner, "Grief counselor")
+    invitation = db.session.scalars(select(Invitation)).one()
+    assert (invitation.email, invitation.invited_by_id, invitation.practitioner_id) == (imogen.email, rowan.id, imogen.id)
+    assert invitation.accepted_at is not None and not invitation.is_open(NOW)
+
+
+def test_the_demo_bookings_are_the_practices_with_clients_of_its_own(seeded):
+    bookings = db.session.scalars(select(Booking)).all()
+
+    assert bookings
+    assert {b.practice_id for b in bookings} == {b.client.practice_id for b in bookings} == {seeded.practice_id}
+
+
+def test_the_demo_takes_another_address_when_stillwater_is_taken(app):
+    with app.app_context():
+        make_practitioner(practice_slug="stillwater", practice_name="A real Stillwater")
+
+        seed_demo(NOW)
+
+        assert db.session.scalar(select(Practice.slug).where(Practice.name == "Stillwater Practice")) == "stillwater-2"
 
 
 def test_the_demo_circle_keeps_its_own_hours_on_three_first_thursdays(seeded):

@@ -1,12 +1,23 @@
 """Browser fixtures: the demo practice served on a loopback port, opened in phone-sized pages."""
+import re
+from datetime import datetime, timezone
+
 import pytest
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from practice.accounts import invitations
 from practice.accounts.models import Practitioner
 from practice.catalog.models import Service
+from practice.demo import DEMO_PASSWORD
 from practice.extensions import db
+from practice.security.audit import Actor
 from tests.chromium import PHONE
+from tests.factories import service_path as path_of
 from tests.live_server import serving
+
+#: The demo practice's owner.
+ROWAN = "rowan@stillwater.example"
 
 
 @pytest.fixture
@@ -46,13 +57,41 @@ def open_page(browser, base_url):
 
 @pytest.fixture
 def service_path(demo_app):
-    """service_path("Couples session") → "/book/imogen-reyes/4": where a demo service is booked."""
+    """service_path("Couples session") → "/book/stillwater/imogen-reyes/4": where a demo service is booked."""
 
     def path(name: str) -> str:
         with demo_app.app_context():
-            slug, service_id = db.session.execute(
-                select(Practitioner.slug, Service.id).join(Service.practitioner).where(Service.name == name)
-            ).one()
-        return f"/book/{slug}/{service_id}"
+            return path_of(db.session.scalars(select(Service).where(Service.name == name)).one())
 
     return path
+
+
+@pytest.fixture
+def invitation_path(demo_app):
+    """invitation_path(email) → "/join/<token>": Rowan invites `email` to the demo practice, as from the Team page."""
+
+    def path(email: str) -> str:
+        with demo_app.app_context():
+            rowan = db.session.scalars(select(Practitioner).where(Practitioner.email == ROWAN)).one()
+            secret_key = demo_app.config["SECRET_KEY"]
+            invitation = invitations.invite(
+                rowan.practice_id, email, actor=Actor(rowan.id, rowan.practice_id, is_owner=True),
+                secret_key=secret_key, now=datetime.now(timezone.utc),
+            )
+            return f"/join/{invitations.invitation_token(invitation, secret_key)}"
+
+    return path
+
+
+@pytest.fixture
+def log_in():
+    """log_in(page, email=ROWAN): a demo practitioner logs in through the login page, found by its labels."""
+
+    def log_in_(page: Page, email: str = ROWAN) -> None:
+        page.goto("/login")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        expect(page).to_have_url(re.compile(r"/admin/$"))
+
+    return log_in_

@@ -6,6 +6,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from practice.booking.models import Booking, BookingStatus
+from practice.clients.models import Client
 from practice.extensions import db
 
 pytestmark = pytest.mark.browser
@@ -14,6 +15,11 @@ MASSAGE = "Pregnancy-loss recovery massage"
 #: The third day offered is at least two days ahead: clear of the practice's 24-hour
 #: cancellation window, so the booking can still be changed from its page.
 BEYOND_THE_WINDOW = 2
+
+
+def booking_of(email: str) -> Booking | None:
+    """The demo booking made for the client with this email; call inside the app context."""
+    return db.session.scalar(select(Booking).join(Booking.client).where(Client.email == email))
 
 
 def assert_fits_the_phone(page: Page) -> None:
@@ -26,10 +32,13 @@ def assert_fits_the_phone(page: Page) -> None:
 def test_client_books_and_cancels_the_massage_on_a_phone(open_page, demo_app):
     page = open_page()
     assert page.viewport_size == {"width": 360, "height": 740}
-    page.goto("/")
+    page.goto("/book/stillwater")
+    expect(page).to_have_title(re.compile("Stillwater Practice"))
+    expect(page.get_by_role("region", name="Rowan Hale")).to_contain_text("Massage therapist")
+    expect(page.get_by_role("region", name="Imogen Reyes")).to_contain_text("Grief counselor")
     assert_fits_the_phone(page)
 
-    page.get_by_role("link", name=MASSAGE).click()
+    page.get_by_role("region", name="Rowan Hale").get_by_role("link", name=MASSAGE).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(MASSAGE)
     assert_fits_the_phone(page)
 
@@ -66,12 +75,12 @@ def test_client_books_and_cancels_the_massage_on_a_phone(open_page, demo_app):
     assert_fits_the_phone(page)
 
     with demo_app.app_context():
-        booking = db.session.scalar(select(Booking).where(Booking.client_email == "jo@example.org"))
+        booking = booking_of("jo@example.org")
         assert booking is not None
         assert booking.status is BookingStatus.cancelled
         assert booking.cancelled_by == "client"
         assert booking.service.name == MASSAGE
-        assert booking.pronouns == "they/them"
+        assert (booking.client.name, booking.client.pronouns) == ("Jo Rivers", "they/them")
 
 
 def test_times_follow_the_visitors_own_timezone(open_page, service_path):
@@ -115,5 +124,5 @@ def test_client_moves_the_massage_to_another_time_on_a_phone(open_page, demo_app
     expect(page.get_by_role("link", name="Change the time")).to_be_visible()
     assert_fits_the_phone(page)
     with demo_app.app_context():
-        booking = db.session.scalar(select(Booking).where(Booking.client_email == "jo@example.org"))
+        booking = booking_of("jo@example.org")
         assert (booking.status, booking.sequence) == (BookingStatus.confirmed, 1)

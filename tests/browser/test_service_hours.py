@@ -6,7 +6,6 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from practice.demo import DEMO_PASSWORD
 from tests.browser.test_client_journey import assert_fits_the_phone
 
 pytestmark = pytest.mark.browser
@@ -21,12 +20,9 @@ def assert_no_serious_axe_problems(page: Page) -> None:
     assert not blocking, f"axe-core on {page.url}: {blocking}"
 
 
-def test_practitioner_adds_a_circle_session_on_a_phone(open_page):
+def test_practitioner_adds_a_circle_session_on_a_phone(open_page, log_in):
     page = open_page()
-    page.goto("/login")
-    page.get_by_label("Email").fill("imogen@stillwater.example")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, "imogen@stillwater.example")
     page.goto("/admin/services")
     page.get_by_role("link", name=f"Times: {CIRCLE}").click()
 

@@ -12,7 +12,6 @@ NEW_SERVICE = {
     "description": "A slow, supportive massage.",
     "duration_minutes": "60",
     "price": "65.00",
-    "currency": "GBP",
     "location_kind": "in_person",
     "location_detail": "14 Alder Lane",
     "capacity": "1",
@@ -28,9 +27,9 @@ def service_count(app) -> int:
 
 
 @pytest.fixture
-def existing(app, logged_in):
+def existing(any_app, logged_in):
     """A published service of the logged-in practitioner; its id."""
-    with app.app_context():
+    with any_app.app_context():
         practitioner = db.session.get(Practitioner, logged_in.id)
         return make_service(practitioner, name="Original name").id
 
@@ -49,8 +48,8 @@ def test_services_page_lists_the_practitioners_services(client, existing):
     assert b"Original name" in response.data
 
 
-def test_services_page_links_to_each_services_times(app, client, existing, logged_in):
-    with app.app_context():
+def test_services_page_links_to_each_services_times(any_app, client, existing, logged_in):
+    with any_app.app_context():
         circle = make_service(db.session.get(Practitioner, logged_in.id), name="Circle", own_hours=True).id
 
     page = client.get("/admin/services").data.decode()
@@ -67,11 +66,11 @@ def test_new_service_form_renders(client, logged_in):
     assert b'name="price"' in response.data
 
 
-def test_create_service_saves_a_draft_with_the_price_in_cents(app, client, logged_in):
+def test_create_service_saves_a_draft_with_the_price_in_cents(any_app, client, logged_in):
     response = client.post("/admin/services/new", data=NEW_SERVICE)
 
     assert response.status_code == 303
-    with app.app_context():
+    with any_app.app_context():
         created = db.session.scalar(select(Service))
         assert created.practitioner_id == logged_in.id
         assert created.status is ServiceStatus.draft
@@ -80,13 +79,13 @@ def test_create_service_saves_a_draft_with_the_price_in_cents(app, client, logge
         assert created.location_kind is LocationKind.in_person
 
 
-def test_create_a_group_video_service(app, client, logged_in):
+def test_create_a_group_video_service(any_app, client, logged_in):
     client.post(
         "/admin/services/new",
         data={**NEW_SERVICE, "capacity": "12", "location_kind": "video", "location_detail": "https://meet.example.org/circle"},
     )
 
-    with app.app_context():
+    with any_app.app_context():
         created = db.session.scalar(select(Service))
         assert created.is_group and created.location_kind is LocationKind.video
 
@@ -111,37 +110,37 @@ def test_create_a_group_video_service(app, client, logged_in):
     ],
     ids=lambda value: value if isinstance(value, str) and len(value) < 30 else None,
 )
-def test_create_service_with_bad_input_writes_nothing(app, client, logged_in, field, value, message):
+def test_create_service_with_bad_input_writes_nothing(any_app, client, logged_in, field, value, message):
     response = client.post("/admin/services/new", data={**NEW_SERVICE, field: value})
 
     assert response.status_code == 422
     assert message in response.data
-    assert service_count(app) == 0
+    assert service_count(any_app) == 0
 
 
 @pytest.mark.parametrize("link", ["http://meet.example.org/room", "meet.example.org/room", "https://"])
-def test_a_video_link_must_be_https(app, client, logged_in, link):
+def test_a_video_link_must_be_https(any_app, client, logged_in, link):
     response = client.post("/admin/services/new", data={**NEW_SERVICE, "location_kind": "video", "location_detail": link})
 
     assert response.status_code == 422
     assert b"https://" in response.data
-    assert service_count(app) == 0
+    assert service_count(any_app) == 0
 
 
-def test_an_in_person_service_needs_an_address(app, client, logged_in):
+def test_an_in_person_service_needs_an_address(any_app, client, logged_in):
     response = client.post("/admin/services/new", data={**NEW_SERVICE, "location_detail": ""})
 
     assert response.status_code == 422
-    assert service_count(app) == 0
+    assert service_count(any_app) == 0
 
 
-def test_a_field_left_out_of_the_request_is_refused(app, client, logged_in):
+def test_a_field_left_out_of_the_request_is_refused(any_app, client, logged_in):
     data = {key: value for key, value in NEW_SERVICE.items() if key != "price"}
 
     response = client.post("/admin/services/new", data=data)
 
     assert response.status_code == 422
-    assert service_count(app) == 0
+    assert service_count(any_app) == 0
 
 
 def test_edit_form_shows_the_price_as_a_decimal(client, existing):
@@ -152,42 +151,42 @@ def test_edit_form_shows_the_price_as_a_decimal(client, existing):
     assert b'<option selected value="in_person">' in response.data
 
 
-def test_edit_service_saves_the_changes(app, client, existing):
+def test_edit_service_saves_the_changes(any_app, client, existing):
     response = client.post(f"/admin/services/{existing}/edit", data={**NEW_SERVICE, "name": "Renamed", "price": "80"})
 
     assert response.status_code == 303
-    saved = stored(app, existing)
+    saved = stored(any_app, existing)
     assert (saved.name, saved.price_cents) == ("Renamed", 8000)
 
 
-def test_edit_service_with_bad_input_changes_nothing(app, client, existing):
+def test_edit_service_with_bad_input_changes_nothing(any_app, client, existing):
     response = client.post(f"/admin/services/{existing}/edit", data={**NEW_SERVICE, "name": "Renamed", "price": "-1"})
 
     assert response.status_code == 422
-    assert stored(app, existing).name == "Original name"
+    assert stored(any_app, existing).name == "Original name"
 
 
-def test_unpublish_makes_a_service_a_draft(app, client, existing):
+def test_unpublish_makes_a_service_a_draft(any_app, client, existing):
     response = client.post(f"/admin/services/{existing}/unpublish")
 
     assert response.status_code == 303
-    assert stored(app, existing).status is ServiceStatus.draft
+    assert stored(any_app, existing).status is ServiceStatus.draft
 
 
-def test_publish_makes_a_draft_bookable(app, client, existing):
+def test_publish_makes_a_draft_bookable(any_app, client, existing):
     client.post(f"/admin/services/{existing}/unpublish")
 
     client.post(f"/admin/services/{existing}/publish")
 
-    assert stored(app, existing).status is ServiceStatus.published
+    assert stored(any_app, existing).status is ServiceStatus.published
 
 
-def test_archive_hides_a_service_from_the_public_pages(app, client, existing, logged_in):
+def test_archive_hides_a_service_from_the_public_pages(any_app, client, existing, logged_in):
     assert client.get(f"/book/{logged_in.practice_slug}/{logged_in.slug}/{existing}").status_code == 200
 
     client.post(f"/admin/services/{existing}/archive")
 
-    assert stored(app, existing).status is ServiceStatus.archived
+    assert stored(any_app, existing).status is ServiceStatus.archived
     assert client.get(f"/book/{logged_in.practice_slug}/{logged_in.slug}/{existing}").status_code == 404
 
 
@@ -203,23 +202,23 @@ def test_archived_services_are_listed_apart_with_a_restore_button(client, existi
     assert f"/admin/services/{existing}/restore" in archived
 
 
-def test_restore_brings_an_archived_service_back_as_a_draft(app, client, existing):
+def test_restore_brings_an_archived_service_back_as_a_draft(any_app, client, existing):
     client.post(f"/admin/services/{existing}/archive")
 
     response = client.post(f"/admin/services/{existing}/restore")
 
     assert response.status_code == 303
-    assert stored(app, existing).status is ServiceStatus.draft
+    assert stored(any_app, existing).status is ServiceStatus.draft
 
 
-def test_publishing_an_archived_service_is_refused(app, client, existing):
+def test_publishing_an_archived_service_is_refused(any_app, client, existing):
     client.post(f"/admin/services/{existing}/archive")
 
     response = client.post(f"/admin/services/{existing}/publish")
 
     assert response.status_code == 409
     assert b"Restore it to a draft first" in response.data
-    assert stored(app, existing).status is ServiceStatus.archived
+    assert stored(any_app, existing).status is ServiceStatus.archived
 
 
 def test_status_changes_need_a_post(client, existing):

@@ -3,11 +3,10 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 
-from practice.booking.models import Booking, BookingStatus
 from practice.extensions import db
 from practice.scheduling import rules
 from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours
-from tests.factories import make_practitioner, make_service
+from tests.factories import make_booking, make_practitioner, make_service
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # a Monday
 TODAY = date(2026, 3, 2)
@@ -91,7 +90,7 @@ def test_an_override_for_a_past_date_is_refused(practitioner):
         rules.close_day(practitioner, TODAY - timedelta(days=1), NOW)
 
 
-def test_time_off_is_read_in_the_practitioners_zone_and_stored_as_utc(app):
+def test_time_off_is_read_in_the_practices_zone_and_stored_as_utc(app):
     with app.app_context():
         practitioner = make_practitioner(timezone="America/New_York")
 
@@ -124,30 +123,11 @@ def test_unusable_time_off_is_refused(practitioner, starts, ends, message):
 
 
 def test_time_off_reports_the_bookings_it_covers(practitioner):
-    service = make_service(practitioner)
-    start = datetime(2026, 3, 4, 10, tzinfo=timezone.utc)
-    db.session.add(Booking(
-        practitioner_id=practitioner.id, service_id=service.id, status=BookingStatus.confirmed,
-        starts_at=start, ends_at=start + timedelta(hours=1), blocked_start=start, blocked_end=start + timedelta(hours=1),
-        client_name="Hannah", client_email="hannah@example.org", client_timezone="Europe/London",
-    ))
-    db.session.commit()
+    make_booking(make_service(practitioner), datetime(2026, 3, 4, 10, tzinfo=timezone.utc))
 
     _, clashes = rules.add_time_off(practitioner, datetime(2026, 3, 4, 9), datetime(2026, 3, 4, 17), "", NOW)
 
     assert clashes == 1
-
-
-def test_booking_window_is_saved(practitioner):
-    rules.set_booking_window(practitioner, 60, 30)
-
-    assert (practitioner.min_notice_minutes, practitioner.max_advance_days) == (60, 30)
-
-
-@pytest.mark.parametrize(("notice", "advance"), [(-1, 30), (0, 0), (0, 10_000), (2 * 24 * 60, 2)])
-def test_an_impossible_booking_window_is_refused(practitioner, notice, advance):
-    with pytest.raises(rules.RuleError):
-        rules.set_booking_window(practitioner, notice, advance)
 
 
 @pytest.fixture

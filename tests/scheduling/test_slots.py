@@ -455,12 +455,15 @@ def scenarios(draw) -> Scenario:
             service_id=draw(st.sampled_from([service.id, OTHER_SERVICE_ID])),
             seats=draw(st.integers(1, 3)),
         ))
-    joined: dict[datetime, int] = {}
     if free:
         for slot in draw(st.lists(st.sampled_from(free), max_size=6)):
-            seats = draw(st.integers(1, service.capacity))
-            busy.append(booking(service, slot.start, seats))
-            joined[slot.start] = joined.get(slot.start, 0) + seats
+            busy.append(booking(service, slot.start, draw(st.integers(1, service.capacity))))
+    # Every entry of this service counts at its start, the random ones above too: the engine
+    # takes any of them starting there as a seat taken in that session, whatever its end.
+    joined: dict[datetime, int] = {}
+    for entry in busy:
+        if entry.service_id == service.id:
+            joined[entry.start] = joined.get(entry.start, 0) + entry.seats
     busy = draw(st.permutations(busy))
     availability = replace(open_availability, time_off=time_off)
     return Scenario(service, availability, busy, joined, window_start, window_end, now, free)
