@@ -88,7 +88,7 @@ def cancel_booking(booking_id: int):
     booking = _booking_or_404(booking_id)
     form = CancelForm()
     now = _now()
-    was_active = booking_service.change_policy(booking, now).state != "inactive"
+    was_active = not booking_service.change_policy(booking, now).inactive
     try:
         booking_service.cancel_booking(booking, by=PRACTITIONER, now=now, message=form.message.data)
     except booking_service.InvalidDetails as invalid:
@@ -103,7 +103,7 @@ def cancel_booking(booking_id: int):
             "success",
         )
     else:
-        flash(f"This booking is {booking.status.value.replace('_', ' ')}, so there was nothing to cancel.", "info")
+        flash(f"This booking is already {booking.status_label.lower()}, so there was nothing to cancel.", "info")
     return redirect(url_for("admin.booking_detail", booking_id=booking.id), code=303)
 
 

@@ -1,5 +1,4 @@
 """Bookings: a client's claim on a service at a time."""
-import enum
 import secrets
 from datetime import datetime, timezone
 
@@ -7,6 +6,7 @@ from sqlalchemy import CheckConstraint, ColumnElement, Enum, ForeignKey, Index, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from practice.accounts.models import Practice, Practitioner
+from practice.booking.states import ACTIVE_STATUSES, STATUS_LABELS, BookingStatus, ChangedBy
 from practice.catalog.models import Service
 from practice.clients.models import Client
 from practice.extensions import db
@@ -14,18 +14,8 @@ from practice.security.sealing import SealedText
 from practice.sqltypes import UTCDateTime, enum_check
 
 
-class BookingStatus(enum.Enum):
-    held = "held"
-    confirmed = "confirmed"
-    completed = "completed"
-    no_show = "no_show"
-    cancelled = "cancelled"
-
-
 #: Booking.cancelled_by for a hold that lapsed before it was paid.
-HOLD_EXPIRY = "expiry"
-#: Statuses that occupy the practitioner's time.
-ACTIVE_STATUSES = (BookingStatus.held, BookingStatus.confirmed)
+HOLD_EXPIRY = ChangedBy.expiry
 
 
 def new_public_id() -> str:
@@ -40,9 +30,7 @@ class Booking(db.Model):
         ),
         CheckConstraint("seats >= 1", name="seats_positive"),
         enum_check("status", BookingStatus),
-        CheckConstraint(
-            "cancelled_by IS NULL OR cancelled_by IN ('client', 'practitioner', 'expiry')", name="cancelled_by_valid"
-        ),
+        enum_check("cancelled_by", ChangedBy),
         # The engine reads only bookings that overlap the window it is asked for.
         Index("ix_booking_practitioner_blocked", "practitioner_id", "blocked_start", "blocked_end"),
     )
@@ -78,8 +66,9 @@ class Booking(db.Model):
     #: iCalendar SEQUENCE: raised on every reschedule so calendars replace the old time.
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: "client", "practitioner", or "expiry" for a hold that lapsed.
-    cancelled_by: Mapped[str | None] = mapped_column(String(20))
+    cancelled_by: Mapped[ChangedBy | None] = mapped_column(
+        Enum(ChangedBy, native_enum=False, length=20, create_constraint=False)
+    )
 
     practice: Mapped[Practice] = relationship()
     practitioner: Mapped[Practitioner] = relationship()
@@ -101,3 +90,19 @@ class Booking(db.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status is BookingStatus.cancelled
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status is BookingStatus.confirmed
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def cancelled_by_client(self) -> bool:
+        return self.cancelled_by is ChangedBy.client
+
+    @property
+    def lapsed_unpaid(self) -> bool:
+        return self.cancelled_by is ChangedBy.expiry

@@ -10,7 +10,17 @@ from sqlalchemy.exc import IntegrityError
 
 from practice.accounts.models import Practice, Practitioner
 from practice.booking import links
-from practice.booking.models import ACTIVE_STATUSES, HOLD_EXPIRY, Booking, BookingStatus
+from practice.booking.models import Booking
+from practice.booking.states import (
+    BookingEvent,
+    BookingStatus,
+    ChangedBy,
+    ChangePolicy,
+    ChangeWindow,
+    next_status,
+    occupies_time,
+)
+from practice.booking.states import change_policy as policy_at
 from practice.booking.signals import booking_cancelled, booking_confirmed, booking_rescheduled
 from practice.catalog.models import Service, ServiceStatus
 from practice.clients.service import ClientContact, client_for, normalised_email
@@ -21,8 +31,8 @@ from practice.scheduling.slots import Interval, blocked_interval
 from practice.timeformats import is_known_timezone
 
 #: Who may change a booking (Booking.cancelled_by, and the `by` the emails are told).
-CLIENT = "client"
-PRACTITIONER = "practitioner"
+CLIENT = ChangedBy.client
+PRACTITIONER = ChangedBy.practitioner
 #: A practitioner's note to the client when they move or cancel a session.
 MESSAGE_LIMIT = 1000
 FIELD_LIMITS = {
@@ -63,27 +73,6 @@ class SlotTaken(BookingError):
 
 class ChangeNotAllowed(BookingError):
     """The booking can't be changed this way: it is cancelled or over, or the client is inside the window."""
-
-
-@dataclass(frozen=True)
-class ChangePolicy:
-    """Whether a client may still change a booking by their link, and if not, why."""
-
-    #: "open", "window" (too close to the start), "started" (under way or over) or "inactive" (cancelled, lapsed).
-    state: str
-    #: Until this instant the client may reschedule or cancel.
-    deadline: datetime
-    window_hours: int
-
-    @property
-    def allowed(self) -> bool:
-        """Whether the client may still change it."""
-        return self.state == "open"
-
-    @property
-    def practitioner_allowed(self) -> bool:
-        """Whether the practitioner may: they are not held to their own window."""
-        return self.state in ("open", "window")
 
 
 @dataclass(frozen=True)
@@ -182,7 +171,7 @@ def check_still_free(service: Service, start: datetime, now: datetime) -> None:
 
 
 def reschedule(
-    booking: Booking | int, *, new_start: datetime, by: str, now: datetime, message: str = ""
+    booking: Booking | int, *, new_start: datetime, by: ChangedBy, now: datetime, message: str = ""
 ) -> Booking:
     """Move a booking to `new_start`, or raise a BookingError; the client and practitioner are owed an email.
 
@@ -212,7 +201,7 @@ def reschedule(
     return booking
 
 
-def check_reschedule(booking: Booking, *, new_start: datetime, by: str, now: datetime) -> None:
+def check_reschedule(booking: Booking, *, new_start: datetime, by: ChangedBy, now: datetime) -> None:
     """Raise the BookingError reschedule() would raise right now, without changing anything.
 
     For the confirm step, so a client is not asked to confirm a time they cannot have.
@@ -221,7 +210,7 @@ def check_reschedule(booking: Booking, *, new_start: datetime, by: str, now: dat
     _check_new_time(booking, new_start, by=by, now=now)
 
 
-def cancel_booking(booking: Booking | int, *, by: str, now: datetime, message: str = "") -> Booking:
+def cancel_booking(booking: Booking | int, *, by: ChangedBy, now: datetime, message: str = "") -> Booking:
     """Cancel a booking, owing the client and practitioner an email; cancelling one already cancelled changes nothing.
 
     A client may cancel only outside the practice's cancellation window; nobody can cancel a
@@ -236,7 +225,7 @@ def cancel_booking(booking: Booking | int, *, by: str, now: datetime, message: s
         if not _occupies_time(booking, now):
             return booking
         check_changeable(booking, by=by, now=now)
-        booking.status = BookingStatus.cancelled
+        booking.status = next_status(booking.status, BookingEvent.cancel)
         booking.cancelled_at = now
         booking.cancelled_by = by
         # Calendars ignore a CANCEL whose SEQUENCE does not rise (RFC 5546).
@@ -248,40 +237,32 @@ def cancel_booking(booking: Booking | int, *, by: str, now: datetime, message: s
 
 def change_policy(booking: Booking, now: datetime) -> ChangePolicy:
     """What the client's manage link may still do with `booking` at `now`."""
-    hours = booking.practice.cancellation_window_hours
-    deadline = booking.starts_at - timedelta(hours=hours)
-    if not _occupies_time(booking, now):
-        state = "inactive"
-    elif booking.starts_at <= now:
-        state = "started"
-    elif now >= deadline:
-        state = "window"
-    else:
-        state = "open"
-    return ChangePolicy(state=state, deadline=deadline, window_hours=hours)
+    return policy_at(
+        booking.status, booking.hold_expires_at, booking.starts_at, booking.practice.cancellation_window_hours, now
+    )
 
 
-def check_changeable(booking: Booking, *, by: str, now: datetime) -> None:
+def check_changeable(booking: Booking, *, by: ChangedBy, now: datetime) -> None:
     """Raise ChangeNotAllowed unless `by` may still move or cancel `booking` at `now`.
 
     The practitioner is not held to their own cancellation window; nobody changes a session
     once it has started, or one that is cancelled.
     """
     policy = change_policy(booking, now)
-    if policy.state == "inactive":
+    if policy.window is ChangeWindow.inactive:
         if booking.is_cancelled:
             raise ChangeNotAllowed("This booking is cancelled, so it can't be changed.")
         raise ChangeNotAllowed("This booking can no longer be changed.")
-    if policy.state == "started":
+    if policy.window is ChangeWindow.started:
         raise ChangeNotAllowed("This session has already started, so it can't be changed.")
-    if policy.state == "window" and by == CLIENT:
+    if policy.window is ChangeWindow.closing and by is CLIENT:
         raise ChangeNotAllowed(window_message(booking.practice, policy.window_hours))
 
 
-def check_movable(booking: Booking, *, by: str, now: datetime) -> None:
+def check_movable(booking: Booking, *, by: ChangedBy, now: datetime) -> None:
     """check_changeable(), and for a client also that the service is still offered to book."""
     check_changeable(booking, by=by, now=now)
-    if by == CLIENT and booking.service.status is not ServiceStatus.published:
+    if by is CLIENT and booking.service.status is not ServiceStatus.published:
         raise ChangeNotAllowed(
             f"This session can't be moved online any more — please contact {booking.practice.name}."
         )
@@ -336,9 +317,9 @@ def _future_start(start: datetime, now: datetime) -> datetime:
     return start
 
 
-def _check_mover(by: str) -> None:
+def _check_mover(by: ChangedBy) -> None:
     if by not in (CLIENT, PRACTITIONER):
-        raise ValueError(f"a booking is changed by {CLIENT!r} or {PRACTITIONER!r}, not {by!r}")
+        raise ValueError(f"a booking is changed by the client or the practitioner, not {by!r}")
 
 
 def _id_of(booking: Booking | int) -> int:
@@ -347,12 +328,10 @@ def _id_of(booking: Booking | int) -> int:
 
 
 def _occupies_time(booking: Booking, now: datetime) -> bool:
-    if booking.status is BookingStatus.held:
-        return booking.hold_expires_at is not None and booking.hold_expires_at > now
-    return booking.status in ACTIVE_STATUSES
+    return occupies_time(booking.status, booking.hold_expires_at, now)
 
 
-def _check_new_time(booking: Booking, new_start: datetime, *, by: str, now: datetime) -> datetime:
+def _check_new_time(booking: Booking, new_start: datetime, *, by: ChangedBy, now: datetime) -> datetime:
     """`new_start` in UTC if `by` may move `booking` there now, else the BookingError to show."""
     check_movable(booking, by=by, now=now)
     new_start = _future_start(new_start, now)
@@ -454,7 +433,9 @@ def _end_lapsed_holds(now: datetime, *where) -> int:
             or_(Booking.hold_expires_at.is_(None), Booking.hold_expires_at <= now),
             *where,
         )
-        .values(status=BookingStatus.cancelled, cancelled_at=now, cancelled_by=HOLD_EXPIRY)
+        .values(
+            status=next_status(BookingStatus.held, BookingEvent.lapse), cancelled_at=now, cancelled_by=ChangedBy.expiry
+        )
     )
     return result.rowcount
 

@@ -43,7 +43,7 @@ TRANSITIONS: dict[tuple[BookingStatus, BookingEvent], BookingStatus] = {
 }
 
 #: Statuses that occupy the practitioner's time (a hold only until it lapses).
-ACTIVE_STATUSES = frozenset({BookingStatus.held, BookingStatus.confirmed})
+ACTIVE_STATUSES = (BookingStatus.held, BookingStatus.confirmed)
 
 STATUS_LABELS = {
     BookingStatus.held: "Awaiting payment",

@@ -94,5 +94,9 @@ class Service(db.Model):
         return self.status is ServiceStatus.published
 
     @property
+    def is_draft(self) -> bool:
+        return self.status is ServiceStatus.draft
+
+    @property
     def location_label(self) -> str:
         return LOCATION_LABELS[self.location_kind]

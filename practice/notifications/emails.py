@@ -8,6 +8,7 @@ from flask import render_template
 
 from practice.accounts.models import Practice, Practitioner
 from practice.booking.models import Booking
+from practice.booking.states import ChangedBy
 from practice.catalog.models import LocationKind, Service
 
 DEFAULT_ACCENT = "#2f6b5a"
@@ -131,7 +132,7 @@ def booking_confirmed(booking: Booking, *, manage_url: str) -> RenderedEmail:
     )
 
 
-def booking_rescheduled(booking: Booking, *, previous_start: datetime, by: str, message: str, manage_url: str) -> RenderedEmail:
+def booking_rescheduled(booking: Booking, *, previous_start: datetime, by: ChangedBy, message: str, manage_url: str) -> RenderedEmail:
     appt = appointment(booking, booking.client_timezone)
     return render_email(
         "booking_rescheduled",
@@ -139,20 +140,20 @@ def booking_rescheduled(booking: Booking, *, previous_start: datetime, by: str, 
         practice=sender_of(booking.practice),
         appt=appt,
         previous_when=short_time(previous_start, booking.client_timezone),
-        by=by,
+        by_client=by is ChangedBy.client,
         message=message,
         manage_url=manage_url,
     )
 
 
-def booking_cancelled(booking: Booking, *, by: str, message: str, rebook_url: str) -> RenderedEmail:
+def booking_cancelled(booking: Booking, *, by: ChangedBy, message: str, rebook_url: str) -> RenderedEmail:
     appt = appointment(booking, booking.client_timezone)
     return render_email(
         "booking_cancelled",
         subject=_named(f"Your appointment with {booking.practice.name} on {appt.short_when} is cancelled", appt),
         practice=sender_of(booking.practice),
         appt=appt,
-        by=by,
+        by_client=by is ChangedBy.client,
         message=message,
         rebook_url=rebook_url,
     )
@@ -181,21 +182,21 @@ def practitioner_new_booking(booking: Booking, *, booking_url: str) -> RenderedE
     )
 
 
-def practitioner_cancellation(booking: Booking, *, by: str, message: str, booking_url: str) -> RenderedEmail:
+def practitioner_cancellation(booking: Booking, *, by: ChangedBy, message: str, booking_url: str) -> RenderedEmail:
     appt = appointment(booking, booking.practice.timezone)
     return render_email(
         "practitioner_cancellation",
         subject=_named(f"Cancelled: {appt.client_name}, {appt.short_when}", appt),
         practice=sender_of(booking.practice),
         appt=appt,
-        by=by,
+        by_client=by is ChangedBy.client,
         message=message,
         client_email=booking.client.email,
         booking_url=booking_url,
     )
 
 
-def practitioner_reschedule(booking: Booking, *, previous_start: datetime, by: str, message: str, booking_url: str) -> RenderedEmail:
+def practitioner_reschedule(booking: Booking, *, previous_start: datetime, by: ChangedBy, message: str, booking_url: str) -> RenderedEmail:
     appt = appointment(booking, booking.practice.timezone)
     return render_email(
         "practitioner_reschedule",
@@ -203,7 +204,7 @@ def practitioner_reschedule(booking: Booking, *, previous_start: datetime, by: s
         practice=sender_of(booking.practice),
         appt=appt,
         previous_when=short_time(previous_start, booking.practice.timezone),
-        by=by,
+        by_client=by is ChangedBy.client,
         message=message,
         client_email=booking.client.email,
         booking_url=booking_url,

@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from practice.accounts.models import Practice, Practitioner
 from practice.booking import links
-from practice.booking.models import Booking, BookingStatus
+from practice.booking.models import Booking
+from practice.booking.states import BookingStatus, ChangedBy
 from practice.booking.signals import booking_cancelled, booking_confirmed, booking_rescheduled
 from practice.extensions import begin_write_transaction, db
 from practice.external_urls import external_url
@@ -24,7 +25,7 @@ from practice.notifications.models import MessageKind, OutboxMessage, OutboxStat
 #: The Emails page shows this many messages at a time.
 PAGE_SIZE = 50
 #: Who can change a booking; the wording of every change email depends on it.
-MOVERS = ("client", "practitioner")
+MOVERS = (ChangedBy.client, ChangedBy.practitioner)
 #: A sent message's recipient, subject and content are kept this long (sealed) for the Emails
 #: page, then dropped: the outbox must not become a second, long-lived copy of client details.
 SENT_CONTENT_KEPT = timedelta(days=14)
@@ -36,12 +37,12 @@ def _booking_confirmed(booking: Booking, *, now: datetime, **_) -> None:
 
 
 @booking_rescheduled.connect
-def _booking_rescheduled(booking: Booking, *, previous_start: datetime, now: datetime, by: str, message: str = "", **_) -> None:
+def _booking_rescheduled(booking: Booking, *, previous_start: datetime, now: datetime, by: ChangedBy, message: str = "", **_) -> None:
     owe_booking_rescheduled(booking, previous_start=previous_start, now=now, by=by, message=message)
 
 
 @booking_cancelled.connect
-def _booking_cancelled(booking: Booking, *, now: datetime, by: str, message: str = "", **_) -> None:
+def _booking_cancelled(booking: Booking, *, now: datetime, by: ChangedBy, message: str = "", **_) -> None:
     owe_booking_cancelled(booking, now=now, by=by, message=message)
 
 
@@ -64,7 +65,7 @@ def owe_booking_confirmed(booking: Booking, *, now: datetime) -> None:
     )
 
 
-def owe_booking_cancelled(booking: Booking, *, now: datetime, by: str, message: str = "") -> None:
+def owe_booking_cancelled(booking: Booking, *, now: datetime, by: ChangedBy, message: str = "") -> None:
     """Owe the client a cancellation (.ics METHOD:CANCEL) and the practitioner a notice.
 
     `by` is "client" or "practitioner"; `message` is the practitioner's note to the client
@@ -92,7 +93,7 @@ def owe_booking_cancelled(booking: Booking, *, now: datetime, by: str, message: 
 
 
 def owe_booking_rescheduled(
-    booking: Booking, *, previous_start: datetime, now: datetime, by: str, message: str = ""
+    booking: Booking, *, previous_start: datetime, now: datetime, by: ChangedBy, message: str = ""
 ) -> None:
     """Owe the client the new time (same UID, the booking's raised SEQUENCE) and the practitioner a notice.
 
@@ -267,15 +268,15 @@ def rebook_url_for(booking: Booking) -> str:
     )
 
 
-def _check_mover(by: str) -> None:
+def _check_mover(by: ChangedBy) -> None:
     if by not in MOVERS:
         raise ValueError(f"by must be one of {MOVERS}, not {by!r}")
 
 
-def _practitioners_note(by: str, message: str) -> str:
+def _practitioners_note(by: ChangedBy, message: str) -> str:
     # Only the practitioner's note travels by email. A client's words are like their booking
     # note: they may speak of a loss, and mail is often read by someone else.
-    return message if by == "practitioner" else ""
+    return message if by is ChangedBy.practitioner else ""
 
 
 def _assign_ids(booking: Booking) -> None:

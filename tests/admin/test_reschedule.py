@@ -16,6 +16,7 @@ from practice.extensions import db
 from practice.notifications.emails import short_time
 from practice.notifications.models import MessageKind, OutboxMessage
 from practice.timeformats import instant_for_url, long_instant
+from practice.booking.states import ChangedBy
 from tests.booking.test_views import page
 from tests.factories import make_booking, make_service, make_weekly_hours
 
@@ -223,7 +224,7 @@ def test_a_past_booking_cannot_be_moved_or_cancelled(any_app, client, offer):
 
 def test_a_cancelled_booking_cannot_be_moved(any_app, client, offer):
     booking_id = offer.book(local(3, 12, offer.zone), status=BookingStatus.cancelled,
-                            cancelled_at=datetime.now(timezone.utc), cancelled_by="client")
+                            cancelled_at=datetime.now(timezone.utc), cancelled_by=ChangedBy.client)
 
     response = client.post(f"/admin/bookings/{booking_id}/reschedule", data={"start": instant_for_url(local(4, 9, offer.zone))})
 

@@ -8,6 +8,7 @@ from practice.admin import service
 from practice.booking.models import BookingStatus
 from practice.catalog.models import ServiceStatus
 from practice.security.audit import Actor
+from practice.booking.states import ChangedBy
 from tests.factories import make_booking, make_practitioner, make_service, make_weekly_hours
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # 23:00 on Monday 2 March in Kiritimati (UTC+14)
@@ -132,7 +133,7 @@ def test_recently_cancelled_lists_last_weeks_cancellations_newest_first(practiti
 
 def test_recently_cancelled_leaves_out_holds_that_lapsed_unpaid(practitioner):
     make_booking(make_service(practitioner), at(24), status=BookingStatus.cancelled,
-                 cancelled_at=NOW - timedelta(hours=1), cancelled_by="expiry")
+                 cancelled_at=NOW - timedelta(hours=1), cancelled_by=ChangedBy.expiry)
 
     assert service.recently_cancelled(actor(practitioner), NOW) == []
 

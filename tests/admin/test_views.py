@@ -14,6 +14,7 @@ from practice.extensions import db
 from practice.notifications.models import OutboxStatus
 from practice.security.models import AuditAction, AuditEvent
 from practice.timeformats import weekday_and_date
+from practice.booking.states import ChangedBy
 from tests.factories import log_in_as, make_booking, make_outbox_message, make_practitioner, make_service
 
 PHONE = "+44 7700 900123"
@@ -82,7 +83,7 @@ def booked_by_both(any_app, logged_in, colleague):
         make_booking(make_service(practitioner(colleague), name="Couples session"), local_noon(1, zone) + timedelta(hours=2),
                      client_name="Priya Shah", client_email="priya@example.org")
         make_booking(massage, local_noon(2, zone), client_name="Alex Turner", client_email="alex@example.org",
-                     status=BookingStatus.cancelled, cancelled_at=datetime.now(timezone.utc), cancelled_by="client")
+                     status=BookingStatus.cancelled, cancelled_at=datetime.now(timezone.utc), cancelled_by=ChangedBy.client)
 
 
 def test_dashboard_starts_with_today_even_when_nothing_is_booked(client, logged_in):
@@ -137,7 +138,7 @@ def test_dashboard_leaves_out_cancelled_bookings_but_lists_them_apart(any_app, c
     with any_app.app_context():
         offered = make_service(practitioner(logged_in))
         make_booking(offered, local_noon(1, logged_in.timezone), client_name="Hannah Brooks",
-                     status=BookingStatus.cancelled, cancelled_at=datetime.now(timezone.utc), cancelled_by="client")
+                     status=BookingStatus.cancelled, cancelled_at=datetime.now(timezone.utc), cancelled_by=ChangedBy.client)
 
     html = client.get("/admin/").data.decode()
 
@@ -243,7 +244,7 @@ def test_cancelling_a_booking_frees_it_and_says_so(any_app, client, logged_in):
     with any_app.app_context():
         cancelled = db.session.get(Booking, booking_id)
         assert cancelled.status is BookingStatus.cancelled
-        assert cancelled.cancelled_by == "practitioner"
+        assert cancelled.cancelled_by is ChangedBy.practitioner
         assert cancelled.cancelled_at is not None
     assert "is cancelled" in client.get(response.headers["Location"]).data.decode()
 
@@ -266,7 +267,7 @@ def test_a_cancelled_booking_has_no_cancel_button(any_app, client, logged_in):
     with any_app.app_context():
         booking_id = make_booking(
             make_service(practitioner(logged_in)), local_noon(2, logged_in.timezone),
-            status=BookingStatus.cancelled, cancelled_at=datetime.now(timezone.utc), cancelled_by="client",
+            status=BookingStatus.cancelled, cancelled_at=datetime.now(timezone.utc), cancelled_by=ChangedBy.client,
         ).id
 
     html = client.get(f"/admin/bookings/{booking_id}").data.decode()

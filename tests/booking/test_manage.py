@@ -15,6 +15,7 @@ from practice.catalog.models import Service
 from practice.extensions import db
 from practice.notifications.models import MessageKind, OutboxMessage
 from practice.timeformats import instant_for_url, long_instant
+from practice.booking.states import ChangedBy
 from tests.booking.test_bad_input import tampered_tokens
 from tests.booking.test_views import page
 from tests.factories import make_booking, make_practitioner, make_service, make_weekly_hours
@@ -343,7 +344,7 @@ def test_a_past_session_cannot_be_changed_at_all(any_app, client, booking_at):
 
 
 def test_a_cancelled_booking_cannot_be_moved(any_app, client, booking_at):
-    booking = booking_at(london(3, 10), status=BookingStatus.cancelled, cancelled_at=datetime.now(timezone.utc), cancelled_by="client")
+    booking = booking_at(london(3, 10), status=BookingStatus.cancelled, cancelled_at=datetime.now(timezone.utc), cancelled_by=ChangedBy.client)
 
     response = client.post(f"{booking.path}/reschedule", data={"start": instant_for_url(london(4, 10)), "timezone": ZONE})
 

@@ -28,6 +28,7 @@ from practice.notifications import service as notifications
 from practice.notifications.emails import short_time
 from practice.notifications.models import MessageKind, OutboxMessage
 from practice.timeformats import instant_for_url
+from practice.booking.states import ChangedBy, ChangeWindow
 from tests.booking.test_concurrency import post_all_at_once
 from tests.factories import make_booking, make_practitioner, make_service, make_weekly_hours, service_path
 from tests.live_server import serving
@@ -87,7 +88,7 @@ def test_reschedule_moves_the_session_and_its_buffers_and_raises_the_sequence(ct
     service = offered_service(buffer_before_minutes=15, buffer_after_minutes=30)
     booking = booked(service, monday_at(10))
 
-    reschedule(booking, new_start=monday_at(14), by="client", now=NOW)
+    reschedule(booking, new_start=monday_at(14), by=ChangedBy.client, now=NOW)
 
     moved = stored(booking.id)
     assert (moved.starts_at, moved.ends_at) == (monday_at(14), monday_at(15))
@@ -99,7 +100,7 @@ def test_reschedule_moves_the_session_and_its_buffers_and_raises_the_sequence(ct
 def test_reschedule_accepts_a_booking_id_and_a_start_in_any_offset(ctx):
     booking = booked(offered_service(), monday_at(10))
 
-    reschedule(booking.id, new_start=monday_at(12).astimezone(ZoneInfo("Asia/Tokyo")), by="practitioner", now=NOW)
+    reschedule(booking.id, new_start=monday_at(12).astimezone(ZoneInfo("Asia/Tokyo")), by=ChangedBy.practitioner, now=NOW)
 
     assert stored(booking.id).starts_at == monday_at(12)
 
@@ -107,8 +108,8 @@ def test_reschedule_accepts_a_booking_id_and_a_start_in_any_offset(ctx):
 def test_each_reschedule_raises_the_sequence_again(ctx):
     booking = booked(offered_service(), monday_at(10))
 
-    reschedule(booking, new_start=monday_at(12), by="client", now=NOW)
-    reschedule(booking, new_start=monday_at(15), by="client", now=NOW)
+    reschedule(booking, new_start=monday_at(12), by=ChangedBy.client, now=NOW)
+    reschedule(booking, new_start=monday_at(15), by=ChangedBy.client, now=NOW)
 
     assert stored(booking.id).sequence == 2
 
@@ -116,7 +117,7 @@ def test_each_reschedule_raises_the_sequence_again(ctx):
 def test_reschedule_owes_the_client_and_the_practitioner_an_email(ctx):
     booking = booked(offered_service(), monday_at(10))
 
-    reschedule(booking, new_start=monday_at(14), by="client", now=NOW)
+    reschedule(booking, new_start=monday_at(14), by=ChangedBy.client, now=NOW)
 
     rows = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.booking_id == booking.id, OutboxMessage.kind.in_(
@@ -141,7 +142,7 @@ def test_the_booking_and_its_emails_are_saved_together_or_not_at_all(ctx, monkey
     monkeypatch.setattr(notifications, "owe_booking_rescheduled", owe_then_fail)
 
     with pytest.raises(RuntimeError):
-        reschedule(booking, new_start=monday_at(14), by="client", now=NOW)
+        reschedule(booking, new_start=monday_at(14), by=ChangedBy.client, now=NOW)
 
     unchanged = stored(booking.id)
     assert (unchanged.starts_at, unchanged.sequence) == (monday_at(10), 0)
@@ -151,7 +152,7 @@ def test_the_booking_and_its_emails_are_saved_together_or_not_at_all(ctx, monkey
 def test_the_practitioners_message_reaches_the_emails_owed(ctx):
     booking = booked(offered_service(), monday_at(10))
 
-    reschedule(booking, new_start=monday_at(14), by="practitioner", now=NOW, message="  Sorry — my car broke down.\r\n  ")
+    reschedule(booking, new_start=monday_at(14), by=ChangedBy.practitioner, now=NOW, message="  Sorry — my car broke down.\r\n  ")
 
     to_client, to_practitioner = (
         db.session.scalar(select(OutboxMessage).where(OutboxMessage.booking_id == booking.id, OutboxMessage.kind == kind))
@@ -169,8 +170,8 @@ def test_a_moved_booking_does_not_block_its_own_new_time(ctx):
     service = offered_service(slot_step_minutes=30, buffer_after_minutes=15)
     booking = booked(service, monday_at(10))
 
-    reschedule(booking, new_start=monday_at(10, 30), by="client", now=NOW)
-    reschedule(booking, new_start=monday_at(10), by="client", now=NOW)
+    reschedule(booking, new_start=monday_at(10, 30), by=ChangedBy.client, now=NOW)
+    reschedule(booking, new_start=monday_at(10), by=ChangedBy.client, now=NOW)
 
     assert stored(booking.id).starts_at == monday_at(10)
 
@@ -179,7 +180,7 @@ def test_the_old_time_is_free_again_after_a_move(ctx):
     service = offered_service()
     booking = booked(service, monday_at(10))
 
-    reschedule(booking, new_start=monday_at(14), by="client", now=NOW)
+    reschedule(booking, new_start=monday_at(14), by=ChangedBy.client, now=NOW)
     other = booked(service, monday_at(10), OTHER)
 
     assert stored(other.id).starts_at == monday_at(10)
@@ -192,7 +193,7 @@ def test_rescheduling_to_a_taken_time_is_refused_and_changes_nothing(ctx):
     owed_before = outbox_kinds(booking.id)
 
     with pytest.raises(SlotTaken, match="just taken — please choose another time"):
-        reschedule(booking, new_start=monday_at(14), by="client", now=NOW)
+        reschedule(booking, new_start=monday_at(14), by=ChangedBy.client, now=NOW)
 
     unchanged = stored(booking.id)
     assert (unchanged.starts_at, unchanged.sequence) == (monday_at(10), 0)
@@ -206,7 +207,7 @@ def test_a_buffer_of_another_booking_blocks_the_new_time(ctx):
     booked(service, monday_at(13), OTHER)
 
     with pytest.raises(SlotTaken):
-        reschedule(booking, new_start=monday_at(14), by="practitioner", now=NOW)
+        reschedule(booking, new_start=monday_at(14), by=ChangedBy.practitioner, now=NOW)
 
 
 def test_a_group_booking_moves_into_a_circle_with_room(ctx):
@@ -214,12 +215,12 @@ def test_a_group_booking_moves_into_a_circle_with_room(ctx):
     booking = booked(circle, monday_at(10))
     booked(circle, monday_at(14), OTHER)
 
-    reschedule(booking, new_start=monday_at(14), by="client", now=NOW)
+    reschedule(booking, new_start=monday_at(14), by=ChangedBy.client, now=NOW)
 
     assert active_at(circle, monday_at(14)) == 2
     third = booked(circle, monday_at(10), ClientDetails(name="Ali", email="ali@example.org", timezone=ZONE))
     with pytest.raises(SlotTaken):
-        reschedule(third, new_start=monday_at(14), by="client", now=NOW)
+        reschedule(third, new_start=monday_at(14), by=ChangedBy.client, now=NOW)
 
 
 @pytest.mark.parametrize(
@@ -238,7 +239,7 @@ def test_a_new_time_that_cannot_be_had_is_refused_and_changes_nothing(ctx, new_s
     booking = booked(offered_service(), monday_at(10))
 
     with pytest.raises(error, match=words):
-        reschedule(booking, new_start=new_start, by="practitioner", now=NOW)
+        reschedule(booking, new_start=new_start, by=ChangedBy.practitioner, now=NOW)
 
     unchanged = stored(booking.id)
     assert (unchanged.starts_at, unchanged.sequence) == (monday_at(10), 0)
@@ -249,7 +250,7 @@ def test_a_message_over_1000_characters_is_refused_and_changes_nothing(ctx):
     owed_before = outbox_kinds(booking.id)
 
     with pytest.raises(InvalidDetails) as invalid:
-        reschedule(booking, new_start=monday_at(14), by="practitioner", now=NOW, message="x" * 10_240)
+        reschedule(booking, new_start=monday_at(14), by=ChangedBy.practitioner, now=NOW, message="x" * 10_240)
 
     assert invalid.value.field_errors == {"message": "Please keep the message under 1000 characters."}
     assert stored(booking.id).starts_at == monday_at(10)
@@ -258,10 +259,10 @@ def test_a_message_over_1000_characters_is_refused_and_changes_nothing(ctx):
 
 def test_a_cancelled_booking_cannot_be_rescheduled(ctx):
     booking = booked(offered_service(), monday_at(10))
-    cancel_booking(booking, by="client", now=NOW)
+    cancel_booking(booking, by=ChangedBy.client, now=NOW)
 
     with pytest.raises(ChangeNotAllowed, match="cancelled"):
-        reschedule(booking, new_start=monday_at(14), by="practitioner", now=NOW)
+        reschedule(booking, new_start=monday_at(14), by=ChangedBy.practitioner, now=NOW)
 
     assert stored(booking.id).starts_at == monday_at(10)
 
@@ -274,7 +275,7 @@ def test_moving_over_a_lapsed_hold_ends_the_hold(ctx):
         client_name="Held", client_email="held@example.org",
     )
 
-    reschedule(booking, new_start=monday_at(14), by="client", now=NOW)
+    reschedule(booking, new_start=monday_at(14), by=ChangedBy.client, now=NOW)
 
     assert stored(booking.id).starts_at == monday_at(14)
     assert stored(hold.id).status is BookingStatus.cancelled
@@ -287,9 +288,9 @@ def test_a_client_cannot_move_a_booking_of_a_service_no_longer_offered_but_can_c
     db.session.commit()
 
     with pytest.raises(ChangeNotAllowed, match="can't be moved online any more"):
-        reschedule(booking, new_start=monday_at(14), by="client", now=NOW)
-    reschedule(booking, new_start=monday_at(14), by="practitioner", now=NOW)
-    cancel_booking(booking, by="client", now=NOW)
+        reschedule(booking, new_start=monday_at(14), by=ChangedBy.client, now=NOW)
+    reschedule(booking, new_start=monday_at(14), by=ChangedBy.practitioner, now=NOW)
+    cancel_booking(booking, by=ChangedBy.client, now=NOW)
 
     assert (stored(booking.id).starts_at, stored(booking.id).status) == (monday_at(14), BookingStatus.cancelled)
 
@@ -312,7 +313,7 @@ def test_inside_the_window_the_client_cannot_reschedule(ctx):
     booking = booked(offered_service(), monday_at(10))
 
     with pytest.raises(ChangeNotAllowed) as refused:
-        reschedule(booking, new_start=monday_at(14), by="client", now=window_now(booking, 23))
+        reschedule(booking, new_start=monday_at(14), by=ChangedBy.client, now=window_now(booking, 23))
 
     assert refused.value.message == (
         "Changes can be made up to 24 hours before your session. "
@@ -324,7 +325,7 @@ def test_inside_the_window_the_client_cannot_reschedule(ctx):
 def test_inside_the_window_the_practitioner_can_still_reschedule(ctx):
     booking = booked(offered_service(), monday_at(10))
 
-    reschedule(booking, new_start=monday_at(14), by="practitioner", now=window_now(booking, 2))
+    reschedule(booking, new_start=monday_at(14), by=ChangedBy.practitioner, now=window_now(booking, 2))
 
     assert stored(booking.id).starts_at == monday_at(14)
 
@@ -332,7 +333,7 @@ def test_inside_the_window_the_practitioner_can_still_reschedule(ctx):
 def test_just_outside_the_window_the_client_can_reschedule(ctx):
     booking = booked(offered_service(), monday_at(10))
 
-    reschedule(booking, new_start=monday_at(14), by="client", now=window_now(booking, 24.01))
+    reschedule(booking, new_start=monday_at(14), by=ChangedBy.client, now=window_now(booking, 24.01))
 
     assert stored(booking.id).starts_at == monday_at(14)
 
@@ -341,7 +342,7 @@ def test_inside_the_window_the_client_cannot_cancel(ctx):
     booking = booked(offered_service(), monday_at(10))
 
     with pytest.raises(ChangeNotAllowed, match="up to 24 hours before"):
-        cancel_booking(booking, by="client", now=window_now(booking, 1))
+        cancel_booking(booking, by=ChangedBy.client, now=window_now(booking, 1))
 
     assert stored(booking.id).status is BookingStatus.confirmed
     assert outbox_kinds(booking.id)[MessageKind.booking_cancelled] == 0
@@ -350,7 +351,7 @@ def test_inside_the_window_the_client_cannot_cancel(ctx):
 def test_inside_the_window_the_practitioner_can_cancel(ctx):
     booking = booked(offered_service(), monday_at(10))
 
-    cancel_booking(booking, by="practitioner", now=window_now(booking, 1), message="I'm unwell, I'm so sorry.")
+    cancel_booking(booking, by=ChangedBy.practitioner, now=window_now(booking, 1), message="I'm unwell, I'm so sorry.")
 
     assert stored(booking.id).status is BookingStatus.cancelled
 
@@ -362,13 +363,13 @@ def test_the_window_follows_the_practice_setting(ctx):
     booking = booked(service, monday_at(10))
 
     with pytest.raises(ChangeNotAllowed, match="up to 48 hours before"):
-        cancel_booking(booking, by="client", now=window_now(booking, 30))
-    cancel_booking(booking, by="client", now=window_now(booking, 49))
+        cancel_booking(booking, by=ChangedBy.client, now=window_now(booking, 30))
+    cancel_booking(booking, by=ChangedBy.client, now=window_now(booking, 49))
 
     assert stored(booking.id).status is BookingStatus.cancelled
 
 
-@pytest.mark.parametrize("by", ["client", "practitioner"])
+@pytest.mark.parametrize("by", [ChangedBy.client, ChangedBy.practitioner])
 @pytest.mark.parametrize("after_start", [timedelta(0), timedelta(minutes=30), timedelta(days=3)], ids=["starting", "under-way", "past"])
 def test_a_session_that_has_started_cannot_be_changed_by_anyone(ctx, by, after_start):
     booking = booked(offered_service(), monday_at(10))
@@ -386,12 +387,12 @@ def test_a_session_that_has_started_cannot_be_changed_by_anyone(ctx, by, after_s
 def test_the_policy_says_what_the_client_may_do(ctx):
     booking = booked(offered_service(), monday_at(10))
 
-    assert change_policy(booking, window_now(booking, 25)).state == "open"
+    assert change_policy(booking, window_now(booking, 25)).window is ChangeWindow.open
     assert change_policy(booking, window_now(booking, 25)).deadline == window_now(booking, 24)
-    assert change_policy(booking, window_now(booking, 24)).state == "window"
-    assert change_policy(booking, window_now(booking, 0)).state == "started"
-    cancel_booking(booking, by="client", now=NOW)
-    assert change_policy(stored(booking.id), NOW).state == "inactive"
+    assert change_policy(booking, window_now(booking, 24)).window is ChangeWindow.closing
+    assert change_policy(booking, window_now(booking, 0)).window is ChangeWindow.started
+    cancel_booking(booking, by=ChangedBy.client, now=NOW)
+    assert change_policy(stored(booking.id), NOW).window is ChangeWindow.inactive
 
 
 # emails owed by book() and cancel_booking()
@@ -406,8 +407,8 @@ def test_booking_owes_a_confirmation_and_a_notice(ctx):
 def test_cancelling_owes_the_emails_once_however_often_it_is_asked(ctx):
     booking = booked(offered_service(), monday_at(10))
 
-    cancel_booking(booking, by="client", now=NOW)
-    cancel_booking(booking, by="client", now=NOW + timedelta(minutes=1))
+    cancel_booking(booking, by=ChangedBy.client, now=NOW)
+    cancel_booking(booking, by=ChangedBy.client, now=NOW + timedelta(minutes=1))
 
     kinds = outbox_kinds(booking.id)
     assert (kinds[MessageKind.booking_cancelled], kinds[MessageKind.practitioner_cancellation]) == (1, 1)

@@ -24,6 +24,7 @@ from practice.booking.service import (
 from practice.catalog.models import Service, ServiceStatus
 from practice.clients.models import Client
 from practice.extensions import db
+from practice.booking.states import ChangedBy
 from tests.factories import make_booking, make_practitioner, make_service, make_weekly_hours
 
 ZONE = "Europe/London"
@@ -189,7 +190,7 @@ def test_a_cancelled_booking_frees_its_slot(ctx):
     service = offered_service()
     first = book_at(service, monday_at(10))
 
-    cancel_booking(first, by="client", now=NOW)
+    cancel_booking(first, by=ChangedBy.client, now=NOW)
     second = book_at(service, monday_at(10))
 
     assert db.session.get(Booking, first.id).status is BookingStatus.cancelled
@@ -198,12 +199,12 @@ def test_a_cancelled_booking_frees_its_slot(ctx):
 
 def test_cancelling_twice_keeps_the_first_cancellation(ctx):
     booking = book_at(offered_service(), monday_at(10))
-    cancel_booking(booking, by="client", now=NOW)
+    cancel_booking(booking, by=ChangedBy.client, now=NOW)
 
-    cancel_booking(booking, by="practitioner", now=NOW + timedelta(hours=1))
+    cancel_booking(booking, by=ChangedBy.practitioner, now=NOW + timedelta(hours=1))
 
     stored = db.session.get(Booking, booking.id)
-    assert (stored.cancelled_by, stored.cancelled_at) == ("client", NOW)
+    assert (stored.cancelled_by, stored.cancelled_at) == (ChangedBy.client, NOW)
 
 
 def test_a_live_hold_blocks_its_slot(ctx):

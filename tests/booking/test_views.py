@@ -14,6 +14,7 @@ from practice.catalog.models import ServiceStatus
 from practice.clients.models import Client
 from practice.extensions import db
 from practice.scheduling.models import DateOverride
+from practice.booking.states import ChangedBy
 from tests.factories import make_practitioner, make_service, make_weekly_hours, service_path
 
 PRACTICE_ZONE = "Europe/London"
@@ -381,7 +382,7 @@ def test_client_can_cancel_from_the_manage_page(any_app, client, offer):
     with any_app.app_context():
         booking = db.session.scalar(select(Booking))
         assert booking.status is BookingStatus.cancelled
-        assert booking.cancelled_by == "client"
+        assert booking.cancelled_by is ChangedBy.client
 
 
 def test_cancelling_twice_changes_nothing(any_app, client, offer):

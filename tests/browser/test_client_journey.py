@@ -8,6 +8,7 @@ from sqlalchemy import select
 from practice.booking.models import Booking, BookingStatus
 from practice.clients.models import Client
 from practice.extensions import db
+from practice.booking.states import ChangedBy
 
 pytestmark = pytest.mark.browser
 
@@ -78,7 +79,7 @@ def test_client_books_and_cancels_the_massage_on_a_phone(open_page, demo_app):
         booking = booking_of("jo@example.org")
         assert booking is not None
         assert booking.status is BookingStatus.cancelled
-        assert booking.cancelled_by == "client"
+        assert booking.cancelled_by is ChangedBy.client
         assert booking.service.name == MASSAGE
         assert (booking.client.name, booking.client.pronouns) == ("Jo Rivers", "they/them")
 

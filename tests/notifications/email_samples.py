@@ -10,6 +10,7 @@ from practice.catalog.models import LocationKind
 from practice.extensions import db
 from practice.notifications import service
 from practice.notifications.models import MessageKind, OutboxMessage
+from practice.booking.states import ChangedBy
 from tests.factories import make_booking, make_practitioner, make_service
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -81,7 +82,7 @@ def snapshot() -> dict[MessageKind, Sent]:
     return {row.kind: Sent(row.kind, row.recipient, row.subject, row.body_text, row.body_html, row.ics) for row in rows}
 
 
-def owe_every_kind(booking, *, by: str = "practitioner", message: str = PRACTITIONER_MESSAGE) -> dict[MessageKind, Sent]:
+def owe_every_kind(booking, *, by: ChangedBy = ChangedBy.practitioner, message: str = PRACTITIONER_MESSAGE) -> dict[MessageKind, Sent]:
     """One message of every kind for `booking`, as its life would produce them."""
     service.owe_booking_confirmed(booking, now=NOW)
     previous_start = move(booking, timedelta(days=1))

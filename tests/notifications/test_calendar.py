@@ -10,6 +10,7 @@ from practice.extensions import db
 from practice.notifications import service
 from practice.notifications.models import MessageKind, OutboxMessage
 from practice.accounts.models import Role
+from practice.booking.states import ChangedBy
 from tests.factories import make_practitioner, make_service
 from tests.notifications.email_samples import CLIENT_NOTE, NOW, PRACTICE_NAME, SERVICE_NAME, make_booked, make_stillwater, move
 from tests.notifications.support import SENDER
@@ -104,9 +105,9 @@ def test_no_calendar_carries_the_manage_link_or_its_token(app):
         token = manage_url.rsplit("/", 1)[1]
         service.owe_booking_confirmed(booking, now=NOW)
         previous_start = move(booking, timedelta(days=1))
-        service.owe_booking_rescheduled(booking, previous_start=previous_start, now=NOW, by="client")
+        service.owe_booking_rescheduled(booking, previous_start=previous_start, now=NOW, by=ChangedBy.client)
         booking.sequence += 1
-        service.owe_booking_cancelled(booking, now=NOW, by="client")
+        service.owe_booking_cancelled(booking, now=NOW, by=ChangedBy.client)
 
         calendars = db.session.execute(select(OutboxMessage.kind, OutboxMessage.ics).where(OutboxMessage.ics.is_not(None))).all()
 
@@ -180,8 +181,8 @@ def test_calendar_never_carries_the_clients_note(app):
         booking = make_booked()
         service.owe_booking_confirmed(booking, now=NOW)
         booking.sequence += 1
-        service.owe_booking_rescheduled(booking, previous_start=booking.starts_at, now=NOW, by="client")
-        service.owe_booking_cancelled(booking, now=NOW, by="client")
+        service.owe_booking_rescheduled(booking, previous_start=booking.starts_at, now=NOW, by=ChangedBy.client)
+        service.owe_booking_cancelled(booking, now=NOW, by=ChangedBy.client)
 
         for ics in db.session.scalars(select(OutboxMessage.ics).where(OutboxMessage.ics.is_not(None))):
             assert CLIENT_NOTE not in Calendar.from_ical(ics).to_ical().decode()
@@ -195,11 +196,11 @@ def test_uid_stays_and_sequence_rises_through_reschedule_and_cancel(app):
         confirmed = only_event(client_calendar(MessageKind.booking_confirmed))
 
         previous_start = move(booking, timedelta(days=1))
-        service.owe_booking_rescheduled(booking, previous_start=previous_start, now=NOW, by="client")
+        service.owe_booking_rescheduled(booking, previous_start=previous_start, now=NOW, by=ChangedBy.client)
         rescheduled = only_event(client_calendar(MessageKind.booking_rescheduled))
 
         booking.sequence += 1
-        service.owe_booking_cancelled(booking, now=NOW, by="client")
+        service.owe_booking_cancelled(booking, now=NOW, by=ChangedBy.client)
         cancelled_calendar = client_calendar(MessageKind.booking_cancelled)
         cancelled = only_event(cancelled_calendar)
 
@@ -213,7 +214,7 @@ def test_cancellation_calendar_is_a_cancel_with_the_bookings_sequence(app):
     with app.app_context():
         booking = make_booked(sequence=3)
 
-        service.owe_booking_cancelled(booking, now=NOW, by="practitioner")
+        service.owe_booking_cancelled(booking, now=NOW, by=ChangedBy.practitioner)
         calendar = client_calendar(MessageKind.booking_cancelled)
         event = only_event(calendar)
 

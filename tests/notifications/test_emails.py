@@ -8,6 +8,7 @@ from practice.extensions import db
 from practice.notifications import service
 from practice.notifications.emails import DEFAULT_ACCENT
 from practice.notifications.models import MessageKind
+from practice.booking.states import ChangedBy
 from tests.factories import make_service
 from tests.notifications.email_samples import (
     CLIENT_NOTE,
@@ -208,8 +209,8 @@ def test_client_names_are_escaped_in_html(app):
 @pytest.mark.parametrize(
     ("by", "client_says", "practitioner_says"),
     [
-        ("client", "As you asked", "Hannah cancelled their session"),
-        ("practitioner", "has had to cancel your appointment", "You cancelled Hannah's session"),
+        (ChangedBy.client, "As you asked", "Hannah cancelled their session"),
+        (ChangedBy.practitioner, "has had to cancel your appointment", "You cancelled Hannah's session"),
     ],
 )
 def test_cancellation_wording_depends_on_who_cancelled(app, by, client_says, practitioner_says):
@@ -273,7 +274,7 @@ def test_the_longest_names_still_fit_the_subject_column(app):
 
 def test_a_clients_own_message_is_never_emailed(app):
     with app.app_context():
-        sent = owe_every_kind(make_booked(), by="client", message="PRIVATE-MESSAGE: I had another loss last week")
+        sent = owe_every_kind(make_booked(), by=ChangedBy.client, message="PRIVATE-MESSAGE: I had another loss last week")
 
         for message in sent.values():
             assert "PRIVATE-MESSAGE" not in message.everything

@@ -10,6 +10,7 @@ from practice.booking import service as booking_service
 from practice.extensions import db
 from practice.notifications import delivery, reminders
 from practice.notifications.models import MessageKind, OutboxMessage, OutboxStatus
+from practice.booking.states import ChangedBy
 from tests.notifications.support import FROZEN_NOW, at, book_at, offer
 
 MONDAY_8AM = FROZEN_NOW
@@ -74,7 +75,7 @@ def test_no_reminder_when_the_practice_turned_them_off(app):
 def test_no_reminder_for_a_cancelled_booking(app):
     booking_id = book_at(app, offer(app), TUESDAY_10AM)
     with app.app_context():
-        booking_service.cancel_booking(booking_id, by="client", now=MONDAY_8AM)
+        booking_service.cancel_booking(booking_id, by=ChangedBy.client, now=MONDAY_8AM)
     assert remind(app, TUESDAY_10AM - timedelta(hours=1)) == 0
     assert reminders_owed(app) == []
 
@@ -83,7 +84,7 @@ def test_a_reminder_waiting_to_go_is_superseded_when_the_booking_is_cancelled(ap
     booking_id = book_at(app, offer(app), TUESDAY_10AM)
     remind(app, TUESDAY_10AM - timedelta(hours=24))
     with app.app_context():
-        booking_service.cancel_booking(booking_id, by="practitioner", now=TUESDAY_10AM - timedelta(hours=23))
+        booking_service.cancel_booking(booking_id, by=ChangedBy.practitioner, now=TUESDAY_10AM - timedelta(hours=23))
     assert reminders_owed(app) == [(booking_id, "superseded")]
 
 
@@ -94,7 +95,7 @@ def test_a_rescheduled_booking_is_reminded_for_its_new_time(app):
         delivery.sweep(now=TUESDAY_10AM - timedelta(hours=24))
     thursday = at(3, 10)
     with app.app_context():
-        booking_service.reschedule(booking_id, new_start=thursday, by="practitioner", now=TUESDAY_10AM - timedelta(hours=23))
+        booking_service.reschedule(booking_id, new_start=thursday, by=ChangedBy.practitioner, now=TUESDAY_10AM - timedelta(hours=23))
 
     assert remind(app, TUESDAY_10AM - timedelta(hours=1)) == 0
     assert remind(app, thursday - timedelta(hours=24)) == 1
@@ -172,7 +173,7 @@ def test_a_reminder_for_a_cancelled_booking_is_not_sent_again(app):
     remind(app, TUESDAY_10AM - timedelta(hours=24))
     with app.app_context():
         # A reminder that failed mid-send while the booking was cancelled is put back to retry.
-        booking_service.cancel_booking(booking_id, by="practitioner", now=TUESDAY_10AM - timedelta(hours=23))
+        booking_service.cancel_booking(booking_id, by=ChangedBy.practitioner, now=TUESDAY_10AM - timedelta(hours=23))
         db.session.execute(
             update(OutboxMessage).where(OutboxMessage.kind == MessageKind.booking_reminder).values(status=OutboxStatus.pending)
         )
@@ -204,6 +205,6 @@ def test_no_separate_reminder_for_a_booking_moved_inside_its_reminder_window(app
     booking_id = book_at(app, offer(app), at(3, 10))
     moved_at = TUESDAY_10AM - timedelta(hours=5)
     with app.app_context():
-        booking_service.reschedule(booking_id, new_start=TUESDAY_10AM, by="practitioner", now=moved_at)
+        booking_service.reschedule(booking_id, new_start=TUESDAY_10AM, by=ChangedBy.practitioner, now=moved_at)
     assert remind(app, moved_at + timedelta(minutes=1)) == 0
     assert reminders_owed(app) == []

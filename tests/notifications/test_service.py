@@ -12,6 +12,7 @@ from practice.notifications import service
 from practice.notifications.models import MessageKind, OutboxMessage, OutboxStatus
 from practice.security.audit import Actor
 from practice.security.authz import visible_to
+from practice.booking.states import ChangedBy
 from tests.factories import make_client, make_outbox_message
 from tests.notifications.email_samples import NOW, STARTS_AT, make_booked, make_stillwater, move
 from tests.notifications.support import ICS
@@ -71,8 +72,8 @@ def test_owed_messages_wait_to_be_sent_now(app):
     "owe",
     [
         lambda booking: service.owe_booking_confirmed(booking, now=NOW),
-        lambda booking: service.owe_booking_cancelled(booking, now=NOW, by="client"),
-        lambda booking: service.owe_booking_rescheduled(booking, previous_start=STARTS_AT, now=NOW, by="client"),
+        lambda booking: service.owe_booking_cancelled(booking, now=NOW, by=ChangedBy.client),
+        lambda booking: service.owe_booking_rescheduled(booking, previous_start=STARTS_AT, now=NOW, by=ChangedBy.client),
         lambda booking: service.owe_reminder(booking, now=NOW),
         lambda booking: service.owe_password_reset(booking.practitioner, reset_url="http://localhost/r", now=NOW),
         lambda booking: service.owe_invitation(
@@ -98,7 +99,7 @@ def test_owed_messages_are_saved_by_the_callers_commit(app):
         booking = make_booked()
         booking_id = booking.id
         booking.status = BookingStatus.cancelled
-        service.owe_booking_cancelled(booking, now=NOW, by="client")
+        service.owe_booking_cancelled(booking, now=NOW, by=ChangedBy.client)
         db.session.commit()
         db.session.close()
 
@@ -186,7 +187,7 @@ def test_cancelling_supersedes_a_reminder_not_yet_sent(app):
         service.owe_reminder(booking, now=NOW)
         db.session.commit()
 
-        service.owe_booking_cancelled(booking, now=NOW, by="client")
+        service.owe_booking_cancelled(booking, now=NOW, by=ChangedBy.client)
         db.session.commit()
 
         assert count(kind=MessageKind.booking_reminder, status=OutboxStatus.superseded) == 1
@@ -200,7 +201,7 @@ def test_cancelling_keeps_the_record_of_a_reminder_already_sent(app):
         outbox()[0].status = OutboxStatus.sent
         db.session.commit()
 
-        service.owe_booking_cancelled(booking, now=NOW, by="client")
+        service.owe_booking_cancelled(booking, now=NOW, by=ChangedBy.client)
 
         assert count(kind=MessageKind.booking_reminder) == 1
 
@@ -212,7 +213,7 @@ def test_rescheduling_supersedes_the_reminder_for_the_old_time(app):
         db.session.commit()
 
         previous_start = move(booking, timedelta(days=1))
-        service.owe_booking_rescheduled(booking, previous_start=previous_start, now=NOW, by="practitioner")
+        service.owe_booking_rescheduled(booking, previous_start=previous_start, now=NOW, by=ChangedBy.practitioner)
         db.session.commit()
 
         assert count(kind=MessageKind.booking_reminder, status=OutboxStatus.superseded) == 1
@@ -227,9 +228,9 @@ def test_a_booking_moved_back_to_its_first_time_is_owed_that_reminder_again(app)
         db.session.commit()
 
         previous_start = move(booking, timedelta(days=1))
-        service.owe_booking_rescheduled(booking, previous_start=previous_start, now=NOW, by="practitioner")
+        service.owe_booking_rescheduled(booking, previous_start=previous_start, now=NOW, by=ChangedBy.practitioner)
         previous_start = move(booking, timedelta(days=-1))
-        service.owe_booking_rescheduled(booking, previous_start=previous_start, now=NOW, by="practitioner")
+        service.owe_booking_rescheduled(booking, previous_start=previous_start, now=NOW, by=ChangedBy.practitioner)
         db.session.commit()
 
         assert service.owe_reminder(booking, now=NOW) is True
@@ -244,7 +245,7 @@ def test_rescheduling_supersedes_a_confirmation_not_yet_sent(app, status):
         db.session.commit()
 
         previous_start = move(booking, timedelta(days=1))
-        service.owe_booking_rescheduled(booking, previous_start=previous_start, now=NOW, by="client")
+        service.owe_booking_rescheduled(booking, previous_start=previous_start, now=NOW, by=ChangedBy.client)
         db.session.commit()
 
         statuses = {(m.kind, m.status) for m in outbox()}
@@ -262,7 +263,7 @@ def test_a_sent_confirmation_stays_sent_after_a_reschedule(app):
         db.session.commit()
 
         previous_start = move(booking, timedelta(days=1))
-        service.owe_booking_rescheduled(booking, previous_start=previous_start, now=NOW, by="client")
+        service.owe_booking_rescheduled(booking, previous_start=previous_start, now=NOW, by=ChangedBy.client)
 
         assert outbox()[0].status is OutboxStatus.sent
 
@@ -275,7 +276,7 @@ def test_a_failed_confirmation_cannot_be_sent_again_after_a_cancel(app):
         confirmation.status, confirmation.attempts = OutboxStatus.failed, 8
         db.session.commit()
 
-        service.owe_booking_cancelled(booking, now=NOW, by="practitioner")
+        service.owe_booking_cancelled(booking, now=NOW, by=ChangedBy.practitioner)
         db.session.commit()
 
         assert service.retry_message(confirmation.id, now=NOW) is False
@@ -401,7 +402,7 @@ def test_a_change_by_anyone_but_the_client_or_practitioner_is_a_programming_erro
         booking = make_booked()
 
         with pytest.raises(ValueError):
-            owe(booking, now=NOW, by="expiry", **({"previous_start": STARTS_AT} if owe is service.owe_booking_rescheduled else {}))
+            owe(booking, now=NOW, by=ChangedBy.expiry, **({"previous_start": STARTS_AT} if owe is service.owe_booking_rescheduled else {}))
 
         assert count() == 0
 

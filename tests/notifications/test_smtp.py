@@ -19,6 +19,7 @@ from practice.notifications import delivery
 from practice.notifications.delivery import Outcome
 from practice.notifications.models import MessageKind, OutboxMessage, OutboxStatus
 from practice.timeformats import instant_for_url
+from practice.booking.states import ChangedBy
 from tests.notifications.support import (
     FROZEN_NOW, SENDER, ZONE, CollectingHandler, SmtpServer, at, book_at, offer, run_queued_tasks,
 )
@@ -119,7 +120,7 @@ def test_a_cancellation_carries_a_cancelling_invitation(mail_app, smtp_server):
     offered = offer(mail_app)
     booking_id = book_at(mail_app, offered, at(2, 10))
     with mail_app.app_context():
-        booking_service.cancel_booking(booking_id, by="practitioner", now=NOW)
+        booking_service.cancel_booking(booking_id, by=ChangedBy.practitioner, now=NOW)
     deliver_all(mail_app, LATER)
     cancelled = [m for m in to(smtp_server, "client1@example.org") if ics_of(m).get("METHOD") == "CANCEL"]
     (attachment,) = list(cancelled[0].iter_attachments())
@@ -133,7 +134,7 @@ def test_a_confirmation_still_waiting_when_the_booking_moves_is_never_delivered(
     deliver_all(mail_app, NOW)
     smtp_server.start()
     with mail_app.app_context():
-        booking_service.reschedule(booking_id, new_start=at(3, 10), by="client", now=LATER)
+        booking_service.reschedule(booking_id, new_start=at(3, 10), by=ChangedBy.client, now=LATER)
 
     deliver_all(mail_app, NOW + timedelta(hours=1))
 
@@ -147,7 +148,7 @@ def test_the_newest_email_about_a_booking_still_sends(mail_app, smtp_server):
     offered = offer(mail_app)
     booking_id = book_at(mail_app, offered, at(2, 10))
     with mail_app.app_context():
-        booking_service.reschedule(booking_id, new_start=at(3, 10), by="client", now=NOW)
+        booking_service.reschedule(booking_id, new_start=at(3, 10), by=ChangedBy.client, now=NOW)
 
     outcomes = deliver_all(mail_app, LATER)
 
