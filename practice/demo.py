@@ -10,7 +10,7 @@ from practice.booking import service as booking_service
 from practice.booking.service import BookingError, ClientDetails
 from practice.catalog.models import LocationKind, Service, ServiceStatus
 from practice.extensions import db
-from practice.scheduling import service as scheduling
+from practice.scheduling import free_times
 from practice.scheduling.models import DateOverride, WeeklyHours
 
 DEMO_PASSWORD = "stillwater-demo"
@@ -182,7 +182,7 @@ def _book_a_few(now: datetime) -> None:
         .where(Service.capacity == 1, Practitioner.email.in_(DEMO_LOGINS)).order_by(Service.id)
     ).all()
     for service, client in zip(services, DEMO_CLIENTS):
-        free = scheduling.open_slots(service, now, now + timedelta(days=14), now)
+        free = free_times.open_slots(service, now, now + timedelta(days=14), now)
         if not free:
             continue
         try:

@@ -10,7 +10,7 @@ from practice.booking.models import Booking
 from practice.catalog.models import Service
 from practice.demo import CIRCLE_EVENING, first_thursdays, seed_demo
 from practice.extensions import db
-from practice.scheduling import service as scheduling
+from practice.scheduling import free_times
 from practice.scheduling.models import DateOverride
 from tests.factories import make_practitioner, make_service, make_weekly_hours
 
@@ -80,7 +80,7 @@ def test_the_demo_circle_keeps_its_own_hours_on_three_first_thursdays(seeded):
 
 
 def test_the_demo_circle_is_bookable_only_on_those_evenings(seeded):
-    offered = scheduling.open_slots(seeded, NOW, NOW + timedelta(days=60), NOW)
+    offered = free_times.open_slots(seeded, NOW, NOW + timedelta(days=60), NOW)
 
     # The practice takes bookings 60 days ahead, so May's evening is not open yet.
     assert [slot.start.astimezone(LONDON) for slot in offered] == [

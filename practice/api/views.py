@@ -7,7 +7,7 @@ from practice.api.openapi import openapi_document
 from practice.booking import service
 from practice.errors import error_response
 from practice.extensions import csrf, limiter
-from practice.scheduling import service as scheduling
+from practice.scheduling import free_times
 from practice.sqltypes import MAX_ID
 from practice.timeformats import days_window, instant_in_zone, is_known_timezone, local_day, parse_day, parse_instant
 
@@ -76,7 +76,7 @@ def slots():
     if chosen is None:
         return error_response(404, "No published service has that id.")
     window_start, window_end = days_window(first, (last - first).days + 1, zone)
-    free = scheduling.open_slots(chosen, window_start, window_end, _now())
+    free = free_times.open_slots(chosen, window_start, window_end, _now())
     return jsonify(
         {
             "slots": [

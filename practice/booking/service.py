@@ -26,7 +26,7 @@ from practice.catalog.models import Service, ServiceStatus
 from practice.clients.service import ClientContact, client_for, normalised_email
 from practice.extensions import begin_write_transaction, db
 from practice.notifications.addresses import unreachable_address_reason
-from practice.scheduling import service as scheduling
+from practice.scheduling import free_times
 from practice.scheduling.slots import Interval, blocked_interval
 from practice.timeformats import is_known_timezone
 
@@ -166,7 +166,7 @@ def check_still_free(service: Service, start: datetime, now: datetime) -> None:
     asked for their details for a time they cannot have.
     """
     start = _future_start(start, now)
-    if scheduling.seats_left(service, start, now) < 1:
+    if free_times.seats_left(service, start, now) < 1:
         raise _why_unavailable(service, start, now)
 
 
@@ -188,7 +188,7 @@ def reschedule(
         booking = _locked_booking(booking_id)
         new_start = _check_new_time(booking, new_start, by=by, now=now)
         previous_start = booking.starts_at
-        blocked = blocked_interval(scheduling.service_spec(booking.service), new_start)
+        blocked = blocked_interval(free_times.service_spec(booking.service), new_start)
         # Before the move, while the booking is not yet dirty: the UPDATE's autoflush must not
         # meet a lapsed hold that PostgreSQL's exclusion constraint still counts.
         _release_expired_holds(booking.practitioner_id, blocked, now, except_id=booking.id)
@@ -337,7 +337,7 @@ def _check_new_time(booking: Booking, new_start: datetime, *, by: ChangedBy, now
     new_start = _future_start(new_start, now)
     if new_start == booking.starts_at:
         raise BookingError("Your session is already at that time — please choose a different time.")
-    if scheduling.seats_left(booking.service, new_start, now, ignore_booking_id=booking.id) < 1:
+    if free_times.seats_left(booking.service, new_start, now, ignore_booking_id=booking.id) < 1:
         raise _why_unavailable(booking.service, new_start, now)
     return new_start
 
@@ -398,7 +398,7 @@ def _check_bookable(service: Service) -> None:
 
 
 def _why_unavailable(service: Service, start: datetime, now: datetime) -> BookingError:
-    if scheduling.is_offered_when_free(service, start, now):
+    if free_times.is_offered_when_free(service, start, now):
         return SlotTaken()
     return TimeNotOffered("That time isn't offered — please choose one of the times shown.")
 
@@ -460,7 +460,7 @@ def _booking_made_by(submission_key: str | None, service: Service, start: dateti
 def _new_booking(
     service: Service, start: datetime, details: ClientDetails, now: datetime, submission_key: str | None
 ) -> Booking:
-    blocked = blocked_interval(scheduling.service_spec(service), start)
+    blocked = blocked_interval(free_times.service_spec(service), start)
     client = client_for(service.practice_id, details.contact(), now=now)
     return Booking(
         practice_id=service.practice_id,

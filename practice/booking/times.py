@@ -5,7 +5,7 @@ from itertools import groupby
 
 from practice.booking.models import Booking
 from practice.catalog.models import Service
-from practice.scheduling import service as scheduling
+from practice.scheduling import free_times
 from practice.scheduling.slots import Slot
 from practice.timeformats import days_window, local_day
 
@@ -62,7 +62,7 @@ def times_page(
 
 def _free_times(service: Service, first: date, zone: str, now: datetime, ignored: int | None) -> list[Slot]:
     window_start, window_end = days_window(first, DAYS_SHOWN, zone)
-    return scheduling.open_slots(service, window_start, window_end, now, ignore_booking_id=ignored)
+    return free_times.open_slots(service, window_start, window_end, now, ignore_booking_id=ignored)
 
 
 def _first_free_day(service: Service, after: date, zone: str, now: datetime, ignored: int | None) -> date | None:
@@ -71,5 +71,5 @@ def _first_free_day(service: Service, after: date, zone: str, now: datetime, ign
     end = now + timedelta(days=service.practice.max_advance_days)
     if start >= end:
         return None
-    later = scheduling.open_slots(service, start, end, now, ignore_booking_id=ignored)
+    later = free_times.open_slots(service, start, end, now, ignore_booking_id=ignored)
     return local_day(later[0].start, zone) if later else None

@@ -29,7 +29,7 @@ LOCATION_LABELS = {
 }
 
 
-#: Bounds that keep any booking's blocked time under scheduling.service.LONGEST_BLOCK.
+#: Bounds that keep any booking's blocked time under scheduling.free_times.LONGEST_BLOCK.
 MAX_DURATION_MINUTES = 720
 MAX_BUFFER_MINUTES = 240
 

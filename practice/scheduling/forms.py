@@ -1,4 +1,4 @@
-"""Forms for the availability pages; scheduling.rules decides what is allowed."""
+"""Forms for the availability pages; scheduling.service decides what is allowed."""
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 
 from practice.catalog.forms import strip_whitespace
-from practice.scheduling.rules import WEEKDAYS
+from practice.scheduling.service import WEEKDAYS
 
 TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
 TIME_MESSAGE = "Please enter a time like 09:00."

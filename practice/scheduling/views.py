@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from practice.catalog import service as catalog
 from practice.catalog.models import Service
-from practice.scheduling import rules
+from practice.scheduling import service as hours
 from practice.scheduling.forms import (
     OverrideForm,
     OwnHoursForm,
@@ -52,10 +52,10 @@ def _render(status: int = 200, **submitted):
     }
     return render_template(
         "scheduling/availability.html",
-        week=rules.weekly_hours(practitioner.id),
-        weekdays=rules.WEEKDAYS,
-        overrides=rules.upcoming_overrides(practitioner, now),
-        time_off=rules.upcoming_time_off(practitioner.id, now),
+        week=hours.weekly_hours(practitioner.id),
+        weekdays=hours.WEEKDAYS,
+        overrides=hours.upcoming_overrides(practitioner, now),
+        time_off=hours.upcoming_time_off(practitioner.id, now),
         services=catalog.current_and_archived(Service.practitioner_id == practitioner.id)[0],
         practice=practitioner.practice,
         zone=practitioner.practice.timezone,
@@ -74,15 +74,15 @@ def _render_service(found: Service, status: int = 200, **submitted):
     return render_template(
         "scheduling/service_hours.html",
         found=found,
-        week=rules.weekly_hours(found.practitioner_id, found.id),
-        weekdays=rules.WEEKDAYS,
-        sessions=rules.upcoming_overrides(found.practitioner, _now(), found.id),
+        week=hours.weekly_hours(found.practitioner_id, found.id),
+        weekdays=hours.WEEKDAYS,
+        sessions=hours.upcoming_overrides(found.practitioner, _now(), found.id),
         zone=found.practice.timezone,
         **forms,
     ), status
 
 
-def _refused(name: str, form, refused: rules.RuleError, render=_render):
+def _refused(name: str, form, refused: hours.RuleError, render=_render):
     for field, message in refused.field_errors.items():
         form[field].errors = [message]
     return render(422, **{name: form})
@@ -119,16 +119,16 @@ def add_weekly_range():
     if not form.validate():
         return _render(422, weekly_form=form)
     try:
-        rules.add_weekly_range(current_user._get_current_object(), form.weekday.data, form.start.data, form.end.data)
-    except rules.RuleError as refused:
+        hours.add_weekly_range(current_user._get_current_object(), form.weekday.data, form.start.data, form.end.data)
+    except hours.RuleError as refused:
         return _refused("weekly_form", form, refused)
-    return _done(f"Added {form.start.data:%H:%M}–{form.end.data:%H:%M} on {rules.WEEKDAYS[form.weekday.data]}s.", "weekly")
+    return _done(f"Added {form.start.data:%H:%M}–{form.end.data:%H:%M} on {hours.WEEKDAYS[form.weekday.data]}s.", "weekly")
 
 
 @bp.post("/weekly/<int:range_id>/remove")
 def remove_weekly_range(range_id: int):
     row = _hours_row_or_404(WeeklyHours, range_id)
-    rules.remove_weekly_range(row)
+    hours.remove_weekly_range(row)
     return _done("Those weekly hours are removed.", "weekly")
 
 
@@ -140,12 +140,12 @@ def add_override():
     practitioner = current_user._get_current_object()
     try:
         if form.kind.data == "closed":
-            _, clashes = rules.close_day(practitioner, form.day.data, _now())
+            _, clashes = hours.close_day(practitioner, form.day.data, _now())
             message = f"{weekday_and_date(form.day.data)} is closed." + _clash_note(clashes)
         else:
-            rules.add_override_range(practitioner, form.day.data, form.start.data, form.end.data, _now())
+            hours.add_override_range(practitioner, form.day.data, form.start.data, form.end.data, _now())
             message = f"On {weekday_and_date(form.day.data)} you're open {form.start.data:%H:%M}–{form.end.data:%H:%M}."
-    except rules.RuleError as refused:
+    except hours.RuleError as refused:
         return _refused("override_form", form, refused)
     return _done(message, "overrides")
 
@@ -153,7 +153,7 @@ def add_override():
 @bp.post("/overrides/<int:override_id>/remove")
 def remove_override(override_id: int):
     row = _hours_row_or_404(DateOverride, override_id)
-    rules.remove_override(row)
+    hours.remove_override(row)
     return _done("That date change is removed.", "overrides")
 
 
@@ -163,10 +163,10 @@ def add_time_off():
     if not form.validate():
         return _render(422, time_off_form=form)
     try:
-        _, clashes = rules.add_time_off(
+        _, clashes = hours.add_time_off(
             current_user._get_current_object(), form.starts.data, form.ends.data, form.note.data or "", _now()
         )
-    except rules.RuleError as refused:
+    except hours.RuleError as refused:
         return _refused("time_off_form", form, refused)
     return _done("Your time off is saved." + _clash_note(clashes), "time-off")
 
@@ -174,7 +174,7 @@ def add_time_off():
 @bp.post("/time-off/<int:time_off_id>/remove")
 def remove_time_off(time_off_id: int):
     row = found_or_404(TimeOff, time_off_id, current_actor())
-    rules.remove_time_off(row)
+    hours.remove_time_off(row)
     return _done("That time off is removed.", "time-off")
 
 
@@ -193,7 +193,7 @@ def set_own_hours(service_id: int):
     form = _submitted(OwnHoursForm, "own_form")
     if not form.validate():
         return _render_service(found, 422, own_form=form)
-    rules.set_own_hours(found, form.own_hours.data)
+    hours.set_own_hours(found, form.own_hours.data)
     if found.own_hours:
         return _service_done(found, f"{found.name} is now offered only at the times on this page.", "offered")
     return _service_done(found, f"{found.name} is offered during your general hours again.", "offered")
@@ -206,8 +206,8 @@ def add_service_session(service_id: int):
     if not form.validate():
         return _render_service(found, 422, session_form=form)
     try:
-        rules.add_service_session(found, form.day.data, form.start.data, form.end.data, _now())
-    except rules.RuleError as refused:
+        hours.add_service_session(found, form.day.data, form.start.data, form.end.data, _now())
+    except hours.RuleError as refused:
         return _refused("session_form", form, refused, partial(_render_service, found))
     when = f"{weekday_and_date(form.day.data)}, {form.start.data:%H:%M}–{form.end.data:%H:%M}"
     return _service_done(found, f"Added a session of {found.name}: {when}.", "sessions")
@@ -216,7 +216,7 @@ def add_service_session(service_id: int):
 @bp.post("/services/<int:service_id>/sessions/<int:session_id>/remove")
 def remove_service_session(service_id: int, session_id: int):
     found = found_or_404(Service, service_id, current_actor())
-    rules.remove_override(_hours_row_or_404(DateOverride, session_id, found.id))
+    hours.remove_override(_hours_row_or_404(DateOverride, session_id, found.id))
     return _service_done(found, "That session is removed. Bookings already made for it stay in place.", "sessions")
 
 
@@ -227,15 +227,15 @@ def add_service_weekly_range(service_id: int):
     if not form.validate():
         return _render_service(found, 422, weekly_form=form)
     try:
-        rules.add_service_weekly_range(found, form.weekday.data, form.start.data, form.end.data)
-    except rules.RuleError as refused:
+        hours.add_service_weekly_range(found, form.weekday.data, form.start.data, form.end.data)
+    except hours.RuleError as refused:
         return _refused("weekly_form", form, refused, partial(_render_service, found))
-    when = f"{form.start.data:%H:%M}–{form.end.data:%H:%M} on {rules.WEEKDAYS[form.weekday.data]}s"
+    when = f"{form.start.data:%H:%M}–{form.end.data:%H:%M} on {hours.WEEKDAYS[form.weekday.data]}s"
     return _service_done(found, f"Added {when} to the times of {found.name}.", "service-weekly")
 
 
 @bp.post("/services/<int:service_id>/weekly/<int:range_id>/remove")
 def remove_service_weekly_range(service_id: int, range_id: int):
     found = found_or_404(Service, service_id, current_actor())
-    rules.remove_weekly_range(_hours_row_or_404(WeeklyHours, range_id, found.id))
+    hours.remove_weekly_range(_hours_row_or_404(WeeklyHours, range_id, found.id))
     return _service_done(found, "Those weekly times are removed.", "service-weekly")

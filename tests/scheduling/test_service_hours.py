@@ -7,8 +7,8 @@ from sqlalchemy import event
 
 from practice.booking.service import ClientDetails, TimeNotOffered, book
 from practice.extensions import db
-from practice.scheduling import rules
-from practice.scheduling import service as scheduling
+from practice.scheduling import service as hours
+from practice.scheduling import free_times
 from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours
 from tests.factories import make_practitioner, make_service, make_weekly_hours
 
@@ -28,7 +28,7 @@ def starts(slots) -> list[datetime]:
 
 
 def two_weeks(service) -> list[datetime]:
-    return starts(scheduling.open_slots(service, NOW, NOW + timedelta(days=14), NOW))
+    return starts(free_times.open_slots(service, NOW, NOW + timedelta(days=14), NOW))
 
 
 def session(service, day: date, start: time = time(19), end: time = time(20, 30)) -> DateOverride:
@@ -105,7 +105,7 @@ def test_general_services_are_unaffected_by_a_services_own_rows(practice):
 def test_a_service_without_own_hours_ignores_its_rows(practice):
     _, _, circle = practice
     session(circle, FIRST_THURSDAY, time(6), time(7, 30))
-    rules.set_own_hours(circle, False)
+    hours.set_own_hours(circle, False)
 
     offered = two_weeks(circle)
 
@@ -117,7 +117,7 @@ def test_a_generally_closed_day_keeps_the_services_own_session(practice):
     practitioner, massage, circle = practice
     session(circle, FIRST_THURSDAY)
 
-    rules.close_day(practitioner, FIRST_THURSDAY, NOW)
+    hours.close_day(practitioner, FIRST_THURSDAY, NOW)
 
     assert london(FIRST_THURSDAY, 19) in two_weeks(circle)
     assert not [start for start in two_weeks(massage) if start.astimezone(LONDON).date() == FIRST_THURSDAY]
@@ -144,8 +144,8 @@ def test_a_circle_booking_blocks_the_practitioners_other_services(ctx):
 
     evening = [start for start in two_weeks(massage) if start.astimezone(LONDON).date() == FIRST_THURSDAY]
     assert evening[-1] == london(FIRST_THURSDAY, 18)  # 18:00-19:00 ends as the circle begins
-    assert scheduling.seats_left(massage, london(FIRST_THURSDAY, 19, 30), NOW) == 0
-    assert scheduling.seats_left(circle, london(FIRST_THURSDAY, 19), NOW) == 11
+    assert free_times.seats_left(massage, london(FIRST_THURSDAY, 19, 30), NOW) == 0
+    assert free_times.seats_left(circle, london(FIRST_THURSDAY, 19), NOW) == 11
 
 
 def test_another_services_booking_blocks_the_circle(ctx):
@@ -158,14 +158,14 @@ def test_another_services_booking_blocks_the_circle(ctx):
     book(service_id=massage.id, start=london(FIRST_THURSDAY, 20), client=CLIENT, now=NOW)
 
     assert two_weeks(circle) == []
-    assert scheduling.is_offered_when_free(circle, london(FIRST_THURSDAY, 19), NOW)
+    assert free_times.is_offered_when_free(circle, london(FIRST_THURSDAY, 19), NOW)
 
 
 def test_booking_an_own_hours_service_in_the_general_hours_is_refused(practice):
     _, _, circle = practice
     session(circle, FIRST_THURSDAY)
 
-    assert not scheduling.is_offered_when_free(circle, london(date(2027, 3, 2), 12), NOW)
+    assert not free_times.is_offered_when_free(circle, london(date(2027, 3, 2), 12), NOW)
     with pytest.raises(TimeNotOffered):
         book(service_id=circle.id, start=london(date(2027, 3, 2), 12), client=CLIENT, now=NOW)
 
@@ -183,7 +183,7 @@ def test_own_hours_cost_no_more_queries_than_general_hours(practice):
 
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
-            scheduling.open_slots(service, NOW, NOW + timedelta(days=14), NOW)
+            free_times.open_slots(service, NOW, NOW + timedelta(days=14), NOW)
         finally:
             event.remove(db.engine, "before_cursor_execute", listener)
         counts[service.name] = len(statements)

@@ -1,0 +1,169 @@
+"""Free times: load a service's hours and its practitioner's bookings near a window, and ask the pure engine."""
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from practice.booking.models import Booking
+from practice.catalog.models import Service
+from practice.extensions import db
+from practice.scheduling import slots
+from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours, hours_set
+
+#: No booking blocks more than this (the longest session plus both buffers), which lets
+#: the busy query use a bounded index range instead of scanning the whole history.
+LONGEST_BLOCK = timedelta(hours=24)
+#: Widening of a window so overrides on neighbouring local dates are seen in any zone.
+ZONE_MARGIN = timedelta(days=2)
+
+
+def service_spec(service: Service) -> slots.ServiceSpec:
+    return slots.ServiceSpec(
+        id=service.id,
+        duration=timedelta(minutes=service.duration_minutes),
+        buffer_before=timedelta(minutes=service.buffer_before_minutes),
+        buffer_after=timedelta(minutes=service.buffer_after_minutes),
+        capacity=service.capacity,
+        slot_step=timedelta(minutes=service.slot_step_minutes),
+    )
+
+
+def availability_for(service: Service, start: datetime, end: datetime) -> slots.Availability:
+    """The hours `service` is offered in, with only the overrides and time off near [start, end).
+
+    Those are its own rows when it keeps its own hours, else the practitioner's general ones.
+    Time off belongs to the practitioner and the booking window to the practice; both apply to every service.
+    """
+    practitioner, practice = service.practitioner, service.practice
+    hours_of = hours_owner(service)
+    first_day = (start - ZONE_MARGIN).date()
+    last_day = (end + ZONE_MARGIN).date()
+    return slots.Availability(
+        timezone=practice.timezone,
+        weekly=_weekly_ranges(practitioner.id, hours_of),
+        overrides=_override_ranges(practitioner.id, hours_of, first_day, last_day),
+        time_off=_time_off(practitioner.id, start - ZONE_MARGIN, end + ZONE_MARGIN),
+        min_notice=timedelta(minutes=practice.min_notice_minutes),
+        max_advance=timedelta(days=practice.max_advance_days),
+    )
+
+
+def hours_owner(service: Service) -> int | None:
+    """Whose hours rows the service follows: its own id, or None for the general hours."""
+    return service.id if service.own_hours else None
+
+
+def busy_intervals(
+    practitioner_id: int, start: datetime, end: datetime, now: datetime, *, ignore_booking_id: int | None = None
+) -> list[slots.BusyInterval]:
+    """Bookings that occupy any of [start, end): confirmed ones and holds not yet expired.
+
+    `ignore_booking_id` leaves one booking out: a booking being moved must not block its new time.
+    """
+    ignored = () if ignore_booking_id is None else (Booking.id != ignore_booking_id,)
+    rows = db.session.execute(
+        select(
+            Booking.starts_at,
+            Booking.ends_at,
+            Booking.blocked_start,
+            Booking.blocked_end,
+            Booking.service_id,
+            Booking.seats,
+        ).where(
+            Booking.practitioner_id == practitioner_id,
+            Booking.blocked_start >= start - LONGEST_BLOCK,
+            Booking.blocked_start < end,
+            Booking.blocked_end > start,
+            Booking.occupies_time_at(now),
+            *ignored,
+        )
+    )
+    return [
+        slots.BusyInterval(
+            start=row.starts_at,
+            end=row.ends_at,
+            blocked_start=row.blocked_start,
+            blocked_end=row.blocked_end,
+            service_id=row.service_id,
+            seats=row.seats,
+        )
+        for row in rows
+    ]
+
+
+def open_slots(
+    service: Service, start: datetime, end: datetime, now: datetime, *, ignore_booking_id: int | None = None
+) -> list[slots.Slot]:
+    """The free slots of a service that start in [start, end)."""
+    spec = service_spec(service)
+    reach = spec.duration + spec.buffer_before + spec.buffer_after
+    return slots.available_slots(
+        spec,
+        availability_for(service, start, end),
+        busy_intervals(service.practitioner_id, start - reach, end + reach, now, ignore_booking_id=ignore_booking_id),
+        start,
+        end,
+        now,
+    )
+
+
+def seats_left(service: Service, start: datetime, now: datetime, *, ignore_booking_id: int | None = None) -> int:
+    """Seats still free at exactly `start`; 0 when taken or never offered."""
+    spec = service_spec(service)
+    blocked = slots.blocked_interval(spec, start)
+    return slots.slot_remaining(
+        spec,
+        availability_for(service, start, start + spec.duration),
+        busy_intervals(service.practitioner_id, blocked.start, blocked.end, now, ignore_booking_id=ignore_booking_id),
+        start,
+        now,
+    )
+
+
+def is_offered_when_free(service: Service, start: datetime, now: datetime) -> bool:
+    """Whether `start` is a time the service offers at all, ignoring other bookings."""
+    spec = service_spec(service)
+    availability = availability_for(service, start, start + spec.duration)
+    return slots.slot_remaining(spec, availability, [], start, now) > 0
+
+
+def _weekly_ranges(practitioner_id: int, service_id: int | None) -> dict[int, tuple[slots.TimeRange, ...]]:
+    rows = db.session.scalars(
+        select(WeeklyHours)
+        .where(hours_set(WeeklyHours, practitioner_id, service_id))
+        .order_by(WeeklyHours.weekday, WeeklyHours.start_time)
+    )
+    weekly: dict[int, list[slots.TimeRange]] = {}
+    for row in rows:
+        weekly.setdefault(row.weekday, []).append(slots.TimeRange(row.start_time, row.end_time))
+    return {weekday: tuple(ranges) for weekday, ranges in weekly.items()}
+
+
+def _override_ranges(
+    practitioner_id: int, service_id: int | None, first: date, last: date
+) -> dict[date, tuple[slots.TimeRange, ...]]:
+    rows = db.session.scalars(
+        select(DateOverride)
+        .where(
+            hours_set(DateOverride, practitioner_id, service_id),
+            DateOverride.day >= first,
+            DateOverride.day <= last,
+        )
+        .order_by(DateOverride.day, DateOverride.start_time)
+    )
+    overrides: dict[date, list[slots.TimeRange]] = {}
+    for row in rows:
+        ranges = overrides.setdefault(row.day, [])
+        if row.start_time is not None and row.end_time is not None:
+            ranges.append(slots.TimeRange(row.start_time, row.end_time))
+    return {day: tuple(ranges) for day, ranges in overrides.items()}
+
+
+def _time_off(practitioner_id: int, start: datetime, end: datetime) -> tuple[slots.Interval, ...]:
+    rows = db.session.scalars(
+        select(TimeOff).where(
+            TimeOff.practitioner_id == practitioner_id,
+            TimeOff.starts_at < end,
+            TimeOff.ends_at > start,
+        )
+    )
+    return tuple(slots.Interval(row.starts_at, row.ends_at) for row in rows)
