@@ -4,7 +4,8 @@ from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAr
 from wtforms.validators import ValidationError
 
 from practice.catalog.models import LOCATION_LABELS, LocationKind
-from practice.catalog.service import ServiceDetails, cents_to_price, price_to_cents
+from practice.catalog.service import ServiceDetails
+from practice.money import AmountError, amount_text, parse_amount
 
 
 def strip_whitespace(value):
@@ -40,20 +41,37 @@ class WholeNumberField(_RequiredWhenMissing, IntegerField):
         self.data = int(text)
 
 
-class PriceField(_RequiredWhenMissing, StringField):
-    """A price typed as "65.00", held as integer cents."""
+class PriceField(StringField):
+    """A price typed as "65.00" (or "6500" in yen), held as an integer of the currency's minor unit.
 
-    missing_message = "Please enter a price, like 65.00. Enter 0 for a free service."
+    The currency is the practice's, set on the form after it is built (ServiceForm(currency=…)),
+    so the typed text is read when the form is validated rather than when it is parsed.
+    """
+
+    currency = "GBP"
+    typed: str | None = None
 
     def process_formdata(self, valuelist):
-        if valuelist:
+        self.typed = valuelist[0] if valuelist else None
+
+    def pre_validate(self, form):
+        if self.typed is None and self.data is not None:
+            return
+        if not (self.typed or "").strip():
             self.data = None
-            self.data = price_to_cents(valuelist[0])
+            raise ValidationError(
+                f"Please enter a price, like {amount_text(6500, self.currency)}. Enter 0 for a free service."
+            )
+        self.data = None
+        try:
+            self.data = parse_amount(self.typed, self.currency)
+        except AmountError as refused:
+            raise ValidationError(str(refused)) from None
 
     def _value(self):
         if self.raw_data:
             return self.raw_data[0]
-        return cents_to_price(self.data) if isinstance(self.data, int) else ""
+        return amount_text(self.data, self.currency) if isinstance(self.data, int) else ""
 
 
 class ServiceForm(FlaskForm):
@@ -73,6 +91,10 @@ class ServiceForm(FlaskForm):
     buffer_before_minutes = WholeNumberField("Free time before, in minutes", default=0)
     buffer_after_minutes = WholeNumberField("Free time after, in minutes", default=0)
     slot_step_minutes = WholeNumberField("Offer a start time every … minutes", default=30)
+
+    def __init__(self, *args, currency: str = "GBP", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.price.currency = currency
 
     def details(self) -> ServiceDetails:
         return ServiceDetails(

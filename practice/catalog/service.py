@@ -1,8 +1,6 @@
 """Service operations: create and edit a practitioner's services, and move them between states."""
-import re
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -10,24 +8,16 @@ from sqlalchemy import select
 from practice.accounts.models import Practitioner
 from practice.catalog.models import MAX_BUFFER_MINUTES, MAX_DURATION_MINUTES, LocationKind, Service, ServiceStatus
 from practice.extensions import begin_write_transaction, db
+from practice.money import amount_text, decimal_places
 
 MIN_DURATION_MINUTES = 5
 MIN_SLOT_STEP_MINUTES = 5
 MAX_SLOT_STEP_MINUTES = 240
 #: A support circle can be large, but not a lecture hall.
 MAX_CAPACITY = 200
-#: 100,000.00 in any currency: far above any session, low enough to catch a slipped key.
-MAX_PRICE_CENTS = 10_000_000
 MAX_NAME_LENGTH = 120
 MAX_DESCRIPTION_LENGTH = 5000
 MAX_LOCATION_LENGTH = 500
-
-PRICE_PATTERN = re.compile(r"-?[0-9]+(?:\.[0-9]+)?\Z")
-
-
-class PriceError(ValueError):
-    """A price that is not a plain amount with at most two decimals; the message says why."""
-
 
 class CatalogError(Exception):
     """A change to a service that cannot be made; messages are safe to show the practitioner."""
@@ -70,31 +60,18 @@ REFUSALS = {
 }
 
 
-def price_to_cents(text: str) -> int:
-    """Parse a price typed as "65" or "65.00" into integer cents, exactly, with Decimal."""
-    text = text.strip()
-    if not text:
-        raise PriceError("Please enter a price, like 65.00. Enter 0 for a free service.")
-    if not PRICE_PATTERN.match(text):
-        raise PriceError("Please enter the price as a number, like 65.00.")
-    amount = Decimal(text)
-    if amount < 0:
-        raise PriceError("A price can't be negative.")
-    if amount.as_tuple().exponent < -2:
-        raise PriceError("Please use at most two decimal places, like 65.50.")
-    cents = int(amount * 100)
-    if cents > MAX_PRICE_CENTS:
-        raise PriceError("That price is higher than Tend accepts. Please check it.")
-    return cents
+def max_price(currency: str) -> int:
+    """The highest price accepted, in minor units: far above any session, low enough to catch a slipped key.
+
+    100,000 in a currency with a minor unit (£100,000.00); 100,000,000 in one without, whose
+    units are small (¥ or ₩). Both fit a 32-bit column.
+    """
+    places = decimal_places(currency)
+    return 100_000_000 if places == 0 else 100_000 * 10**places
 
 
-def cents_to_price(cents: int) -> str:
-    """The form's way of showing a price: "65.00"."""
-    return f"{Decimal(cents) / 100:.2f}"
-
-
-def check_details(details: ServiceDetails) -> dict[str, str]:
-    """Every problem with `details`, by field name; empty when it can be saved."""
+def check_details(details: ServiceDetails, currency: str) -> dict[str, str]:
+    """Every problem with `details` (priced in `currency`), by field name; empty when it can be saved."""
     errors = {}
     if not details.name:
         errors["name"] = "Please give the service a name."
@@ -108,8 +85,8 @@ def check_details(details: ServiceDetails) -> dict[str, str]:
     _check_range(errors, "slot_step_minutes", details.slot_step_minutes, MIN_SLOT_STEP_MINUTES, MAX_SLOT_STEP_MINUTES, "The gap between start times")
     if not 1 <= details.capacity <= MAX_CAPACITY:
         errors["capacity"] = f"Please choose between 1 (one-to-one) and {MAX_CAPACITY} people."
-    if not 0 <= details.price_cents <= MAX_PRICE_CENTS:
-        errors["price"] = "Please enter a price between 0 and 100,000."
+    if not 0 <= details.price_cents <= max_price(currency):
+        errors["price"] = f"That price is higher than Tend accepts. Please check it (at most {amount_text(max_price(currency), currency)})."
     location_error = _location_error(details.location_kind, details.location_detail)
     if location_error:
         errors["location_detail"] = location_error
@@ -128,8 +105,8 @@ def current_and_archived(visible) -> tuple[list[Service], list[Service]]:
 
 def create_service(practitioner: Practitioner, details: ServiceDetails, now: datetime) -> Service:
     """Add a draft service, or raise CatalogError with every field that needs another look."""
+    _refuse_bad(details, practitioner.practice.currency)
     begin_write_transaction()
-    _refuse_bad(details)
     service = Service(
         practice_id=practitioner.practice_id, practitioner_id=practitioner.id, status=ServiceStatus.draft, created_at=now
     )
@@ -141,8 +118,8 @@ def create_service(practitioner: Practitioner, details: ServiceDetails, now: dat
 
 def update_service(service: Service, details: ServiceDetails) -> Service:
     """Save new details; booked sessions keep the times and length they were booked with."""
+    _refuse_bad(details, service.currency)
     begin_write_transaction()
-    _refuse_bad(details)
     _apply(service, details)
     db.session.commit()
     return service
@@ -161,8 +138,8 @@ def change_status(service: Service, action: str) -> Service:
     return service
 
 
-def _refuse_bad(details: ServiceDetails) -> None:
-    errors = check_details(details)
+def _refuse_bad(details: ServiceDetails, currency: str) -> None:
+    errors = check_details(details, currency)
     if errors:
         raise CatalogError("Some details need another look.", errors)
 

@@ -36,7 +36,7 @@ def list_services():
 
 @bp.route("/new", methods=["GET", "POST"])
 def new_service():
-    form = ServiceForm()
+    form = ServiceForm(currency=current_user.practice.currency)
     if not form.validate_on_submit():
         return _render_form(form, None, 422 if form.is_submitted() else 200)
     try:
@@ -51,7 +51,7 @@ def new_service():
 @bp.route("/<int:service_id>/edit", methods=["GET", "POST"])
 def edit_service(service_id: int):
     found = found_or_404(Service, service_id, current_actor())
-    form = ServiceForm(obj=found, price=found.price_cents)
+    form = ServiceForm(obj=found, price=found.price_cents, currency=found.currency)
     if not form.validate_on_submit():
         return _render_form(form, found, 422 if form.is_submitted() else 200)
     try:

@@ -1,9 +1,8 @@
 """Price parsing and service rules, without the web layer."""
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from practice.catalog import service
 from practice.catalog.models import LocationKind, ServiceStatus
@@ -17,36 +16,13 @@ DETAILS = service.ServiceDetails(
 
 
 @pytest.mark.parametrize(
-    ("text", "cents"),
-    [("65", 6500), ("65.00", 6500), ("65.5", 6550), ("0", 0), ("0.01", 1), (" 12.34 ", 1234), ("100000", 10_000_000)],
+    ("currency", "highest"),
+    [("GBP", 10_000_000), ("EUR", 10_000_000), ("JPY", 100_000_000), ("KRW", 100_000_000), ("KWD", 100_000_000)],
 )
-def test_price_to_cents_reads_plain_amounts_exactly(text, cents):
-    assert service.price_to_cents(text) == cents
-
-
-@pytest.mark.parametrize(
-    ("text", "reason"),
-    [
-        ("-5", "negative"),
-        ("-0.01", "negative"),
-        ("12.345", "two decimal places"),
-        ("1e3", "as a number"),
-        ("NaN", "as a number"),
-        ("Infinity", "as a number"),
-        ("£65", "as a number"),
-        ("1,000", "as a number"),
-        ("", "enter a price"),
-        ("100000.01", "higher than"),
-    ],
-)
-def test_price_to_cents_refuses_anything_else_with_a_reason(text, reason):
-    with pytest.raises(service.PriceError, match=reason):
-        service.price_to_cents(text)
-
-
-@given(st.integers(min_value=0, max_value=service.MAX_PRICE_CENTS))
-def test_a_price_shown_in_the_form_reads_back_as_the_same_cents(cents):
-    assert service.price_to_cents(service.cents_to_price(cents)) == cents
+def test_the_highest_price_depends_on_the_currency(currency, highest):
+    assert service.max_price(currency) == highest
+    assert "price" not in service.check_details(replace(DETAILS, price_cents=highest), currency)
+    assert "price" in service.check_details(replace(DETAILS, price_cents=highest + 1), currency)
 
 
 @pytest.mark.parametrize(
@@ -65,7 +41,7 @@ def test_a_price_shown_in_the_form_reads_back_as_the_same_cents(cents):
 )
 def test_location_detail_rules(kind, detail, ok):
     errors = service.check_details(
-        service.ServiceDetails(**{**DETAILS.__dict__, "location_kind": kind, "location_detail": detail})
+        service.ServiceDetails(**{**DETAILS.__dict__, "location_kind": kind, "location_detail": detail}), "GBP"
     )
 
     assert ("location_detail" not in errors) is ok

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from practice.accounts.models import Practitioner
 from practice.catalog.models import LocationKind, Service, ServiceStatus
 from practice.extensions import db
-from tests.factories import make_service
+from tests.factories import log_in_as, make_practitioner, make_service
 
 NEW_SERVICE = {
     "name": "Pregnancy-loss recovery massage",
@@ -223,3 +223,22 @@ def test_publishing_an_archived_service_is_refused(any_app, client, existing):
 
 def test_status_changes_need_a_post(client, existing):
     assert client.get(f"/admin/services/{existing}/archive").status_code == 405
+
+
+def test_prices_follow_the_practices_currency_in_yen(any_app):
+    with any_app.app_context():
+        owner = make_practitioner(currency="JPY")
+        client = any_app.test_client()
+        log_in_as(client, owner)
+
+    whole = client.post("/admin/services/new", data={**NEW_SERVICE, "price": "6500"})
+    fraction = client.post("/admin/services/new", data={**NEW_SERVICE, "name": "Another", "price": "65.50"})
+
+    assert whole.status_code == 303
+    assert fraction.status_code == 422 and b"whole amount" in fraction.data
+    with any_app.app_context():
+        created = db.session.scalar(select(Service))
+        assert (created.price_cents, created.currency) == (6500, "JPY")
+        page = client.get(f"/admin/services/{created.id}/edit").data
+    assert b'value="6500"' in page and b"In JPY" in page
+    assert "¥6,500" in client.get("/admin/services").get_data(as_text=True)
