@@ -2,9 +2,10 @@
 from datetime import datetime, timezone
 from functools import partial
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from practice.accounts import invitations
 from practice.catalog import service as catalog
 from practice.catalog.models import Service
 from practice.scheduling import service as hours
@@ -16,7 +17,7 @@ from practice.scheduling.forms import (
     WeeklyRangeForm,
 )
 from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours
-from practice.security.authz import found_or_404
+from practice.security.authz import found_or_404, practitioner_or_404
 from practice.security.private_pages import current_actor, make_private
 from practice.timeformats import weekday_and_date
 
@@ -40,9 +41,23 @@ def _submitted(form_class, name: str):
     return form_class(prefix=PREFIXES[name])
 
 
+def _subject():
+    """Whose hours the page shows and changes: the logged-in practitioner's, or, for the
+    practice's owner, a colleague's named by ?practitioner= (anyone else's is a 404)."""
+    wanted = request.args.get("practitioner", type=int)
+    if wanted is None or wanted == current_user.id:
+        return current_user._get_current_object()
+    return practitioner_or_404(wanted, current_actor())
+
+
+def _whose(practitioner_id: int) -> dict:
+    """The URL values that keep the page on this practitioner's hours."""
+    return {} if practitioner_id == current_user.id else {"practitioner": practitioner_id}
+
+
 def _render(status: int = 200, **submitted):
     """The whole page, with any submitted form (and its errors) in place of a blank one."""
-    practitioner = current_user._get_current_object()
+    practitioner = _subject()
     now = _now()
     forms = {
         "weekly_form": WeeklyRangeForm(formdata=None, prefix=PREFIXES["weekly_form"]),
@@ -59,6 +74,9 @@ def _render(status: int = 200, **submitted):
         services=catalog.current_and_archived(Service.practitioner_id == practitioner.id)[0],
         practice=practitioner.practice,
         zone=practitioner.practice.timezone,
+        subject=practitioner,
+        whose=_whose(practitioner.id),
+        team=invitations.members(practitioner.practice_id) if current_user.is_owner else [],
         **forms,
     ), status
 
@@ -89,6 +107,7 @@ def _refused(name: str, form, refused: hours.RuleError, render=_render):
 
 
 def _done(message: str, anchor: str, endpoint: str = "scheduling.availability", **values):
+    """Back to the page, at the part just changed, showing what happened."""
     flash(message, "success")
     return redirect(url_for(endpoint, _anchor=anchor, **values), code=303)
 
@@ -105,7 +124,7 @@ def _clash_note(count: int) -> str:
     if not count:
         return ""
     bookings = "booking is" if count == 1 else f"{count} bookings are"
-    return f" Your {bookings} still in place in that time; cancel from Bookings if needed."
+    return f" {bookings.capitalize()} still in place in that time; cancel from Bookings if needed."
 
 
 @bp.get("")
@@ -118,18 +137,21 @@ def add_weekly_range():
     form = _submitted(WeeklyRangeForm, "weekly_form")
     if not form.validate():
         return _render(422, weekly_form=form)
+    subject = _subject()
     try:
-        hours.add_weekly_range(current_user._get_current_object(), form.weekday.data, form.start.data, form.end.data)
+        hours.add_weekly_range(subject, form.weekday.data, form.start.data, form.end.data)
     except hours.RuleError as refused:
         return _refused("weekly_form", form, refused)
-    return _done(f"Added {form.start.data:%H:%M}–{form.end.data:%H:%M} on {hours.WEEKDAYS[form.weekday.data]}s.", "weekly")
+    added = f"Added {form.start.data:%H:%M}–{form.end.data:%H:%M} on {hours.WEEKDAYS[form.weekday.data]}s."
+    return _done(added, "weekly", **_whose(subject.id))
 
 
 @bp.post("/weekly/<int:range_id>/remove")
 def remove_weekly_range(range_id: int):
     row = _hours_row_or_404(WeeklyHours, range_id)
+    whose = _whose(row.practitioner_id)
     hours.remove_weekly_range(row)
-    return _done("Those weekly hours are removed.", "weekly")
+    return _done("Those weekly hours are removed.", "weekly", **whose)
 
 
 @bp.post("/overrides")
@@ -137,7 +159,7 @@ def add_override():
     form = _submitted(OverrideForm, "override_form")
     if not form.validate():
         return _render(422, override_form=form)
-    practitioner = current_user._get_current_object()
+    practitioner = _subject()
     try:
         if form.kind.data == "closed":
             _, clashes = hours.close_day(practitioner, form.day.data, _now())
@@ -147,14 +169,15 @@ def add_override():
             message = f"On {weekday_and_date(form.day.data)} you're open {form.start.data:%H:%M}–{form.end.data:%H:%M}."
     except hours.RuleError as refused:
         return _refused("override_form", form, refused)
-    return _done(message, "overrides")
+    return _done(message, "overrides", **_whose(practitioner.id))
 
 
 @bp.post("/overrides/<int:override_id>/remove")
 def remove_override(override_id: int):
     row = _hours_row_or_404(DateOverride, override_id)
+    whose = _whose(row.practitioner_id)
     hours.remove_override(row)
-    return _done("That date change is removed.", "overrides")
+    return _done("That date change is removed.", "overrides", **whose)
 
 
 @bp.post("/time-off")
@@ -162,20 +185,20 @@ def add_time_off():
     form = _submitted(TimeOffForm, "time_off_form")
     if not form.validate():
         return _render(422, time_off_form=form)
+    subject = _subject()
     try:
-        _, clashes = hours.add_time_off(
-            current_user._get_current_object(), form.starts.data, form.ends.data, form.note.data or "", _now()
-        )
+        _, clashes = hours.add_time_off(subject, form.starts.data, form.ends.data, form.note.data or "", _now())
     except hours.RuleError as refused:
         return _refused("time_off_form", form, refused)
-    return _done("Your time off is saved." + _clash_note(clashes), "time-off")
+    return _done("The time off is saved." + _clash_note(clashes), "time-off", **_whose(subject.id))
 
 
 @bp.post("/time-off/<int:time_off_id>/remove")
 def remove_time_off(time_off_id: int):
     row = found_or_404(TimeOff, time_off_id, current_actor())
+    whose = _whose(row.practitioner_id)
     hours.remove_time_off(row)
-    return _done("That time off is removed.", "time-off")
+    return _done("That time off is removed.", "time-off", **whose)
 
 
 @bp.get("/services/<int:service_id>")

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from practice.accounts.models import Practice, Practitioner
 from practice.catalog.models import Service
@@ -518,3 +518,43 @@ def test_a_visitor_is_sent_to_log_in_from_a_services_times(any_app, client, othe
     assert response.status_code == 302
     assert "/login?next=" in response.headers["Location"]
     assert len(stored(any_app, DateOverride)) == len(stored(any_app, WeeklyHours)) == 1
+
+
+def test_the_owner_sees_and_changes_a_colleagues_hours(any_app):
+    with any_app.app_context():
+        owner = make_practitioner(name="Rowan Hale", timezone=ZONE)
+        colleague = make_practitioner(practice=owner.practice, name="Imogen Reyes")
+        colleague_id = colleague.id
+        client = any_app.test_client()
+        log_in_as(client, owner)
+
+    page = client.get(f"/admin/availability?practitioner={colleague_id}")
+    added = client.post(
+        f"/admin/availability/weekly?practitioner={colleague_id}",
+        data={"weekly-weekday": "2", "weekly-start": "10:00", "weekly-end": "14:00"},
+    )
+
+    assert page.status_code == 200 and "Imogen Reyes's availability" in page.get_data(as_text=True)
+    assert added.status_code == 303 and f"practitioner={colleague_id}" in added.headers["Location"]
+    with any_app.app_context():
+        rows = db.session.execute(select(WeeklyHours.practitioner_id, WeeklyHours.weekday)).all()
+    assert rows == [(colleague_id, 2)]
+
+
+def test_a_practitioner_cannot_reach_a_colleagues_hours(any_app):
+    with any_app.app_context():
+        owner = make_practitioner(timezone=ZONE)
+        colleague = make_practitioner(practice=owner.practice)
+        stranger = make_practitioner()
+        client = any_app.test_client()
+        log_in_as(client, colleague)
+        owner_id, stranger_id = owner.id, stranger.id
+
+    assert client.get(f"/admin/availability?practitioner={owner_id}").status_code == 404
+    assert client.post(
+        f"/admin/availability/weekly?practitioner={owner_id}",
+        data={"weekly-weekday": "2", "weekly-start": "10:00", "weekly-end": "14:00"},
+    ).status_code == 404
+    assert client.get(f"/admin/availability?practitioner={stranger_id}").status_code == 404
+    with any_app.app_context():
+        assert db.session.scalar(select(func.count(WeeklyHours.id))) == 0
