@@ -273,8 +273,8 @@ def person_errors(person: PersonProfile) -> dict[str, str]:
         errors["profession"] = f"Please keep this under {NAME_LIMIT} characters."
     if len(person.bio) > BIO_LIMIT:
         errors["bio"] = "Please keep this under 2,000 characters."
-    if person.slug and (len(person.slug) not in SLUG_LENGTHS or not SLUG_PATTERN.match(person.slug)):
-        errors["slug"] = "Please use 2 to 60 lowercase letters, digits and single hyphens between them."
+    if person.slug and (message := slug_errors(person.slug)):
+        errors["slug"] = message
     return errors
 
 

@@ -22,6 +22,21 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _read_message(message_id: int, what: str) -> OutboxMessage:
+    """The message, if the actor may see it, with the read written to the audit trail first.
+
+    Its content is sealed at rest and may name a client: whoever reads it is recorded.
+    """
+    actor = current_actor()
+    message = found_or_404(OutboxMessage, message_id, actor)
+    if message.content_dropped_at is None:
+        audit.record_now(
+            AuditAction.sealed_read, actor=actor, now=_now(), object_type="outbox_message", object_id=message_id,
+            detail=what,
+        )
+    return message
+
+
 @bp.get("/")
 def list_messages():
     page = min(max(request.args.get("page", 1, type=int), 1), LAST_PAGE)
@@ -39,14 +54,7 @@ def list_messages():
 
 @bp.get("/<int:message_id>")
 def show_message(message_id: int):
-    actor = current_actor()
-    message = found_or_404(OutboxMessage, message_id, actor)
-    if message.content_dropped_at is None:
-        # The content is sealed at rest and may hold a client's phone number: reading it is recorded.
-        audit.record_now(
-            AuditAction.sealed_read, actor=actor, now=_now(), object_type="outbox_message", object_id=message_id,
-            detail="email content",
-        )
+    message = _read_message(message_id, "email content")
     return render_template(
         "notifications/email.html", message=message, zone=current_user.practice.timezone,
         kept_days=service.SENT_CONTENT_KEPT.days,
@@ -57,15 +65,8 @@ def show_message(message_id: int):
 def message_html(message_id: int):
     """The email's HTML alone, framed by show_message: a page of its own, so it can have the
     inline styles mail clients need without the admin pages' policy allowing them."""
-    actor = current_actor()
-    message = found_or_404(OutboxMessage, message_id, actor)
-    if message.content_dropped_at is None:
-        # Framed by the message's page, but a page of its own: read directly, it is a read too.
-        audit.record_now(
-            AuditAction.sealed_read, actor=actor, now=_now(), object_type="outbox_message", object_id=message_id,
-            detail="email content (HTML)",
-        )
-    return email_preview(message.body_html)
+    # Framed by the message's page, but a page of its own: read directly, it is a read too.
+    return email_preview(_read_message(message_id, "email content (HTML)").body_html)
 
 
 @bp.post("/<int:message_id>/send-again")

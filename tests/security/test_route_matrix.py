@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from practice.accounts import invitations
 from practice.accounts.models import Invitation, Practice, Role
-from practice.booking.models import Booking, BookingStatus
+from practice.booking.models import Booking
 from practice.catalog.models import Service, ServiceStatus
 from practice.extensions import db
 from practice.notifications.models import OutboxMessage
