@@ -278,3 +278,16 @@ def test_the_request_only_queues_the_work_so_it_takes_as_long_for_any_address(ap
             real_queue.execute(task)
     (message,) = reset_emails(app)
     assert message.recipient == practitioner.email
+
+
+def test_with_the_queue_down_the_link_is_still_owed(app, client, practitioner, monkeypatch):
+    def queue_down(email):
+        raise ConnectionError("queue unreachable")
+
+    monkeypatch.setattr(worker, "password_reset_requested", queue_down)
+
+    response = ask_for_a_reset(client, practitioner.email)
+
+    assert response.status_code == 303
+    (message,) = reset_emails(app)
+    assert message.recipient == practitioner.email
