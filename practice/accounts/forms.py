@@ -15,8 +15,8 @@ from wtforms import (
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
 from practice.accounts.service import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from practice.email_addresses import ReachableAddress
 from practice.money import CURRENCY_SYMBOLS
-from practice.notifications.addresses import ReachableAddress
 from practice.timeformats import known_timezones
 
 _TOO_LONG = "Please keep this under %(max)d characters."

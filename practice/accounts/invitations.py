@@ -6,7 +6,7 @@ from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from practice.accounts.models import Invitation, Membership, Practice, Practitioner, Role
+from practice.accounts.models import Invitation, Membership, Practitioner, Role
 from practice.accounts.passwords import hash_password
 from practice.accounts.service import (
     AccountError,
@@ -17,10 +17,10 @@ from practice.accounts.service import (
     person_errors,
     practitioner_by_email,
 )
+from practice.accounts.signals import practitioner_invited
+from practice.email_addresses import address_problem
 from practice.extensions import begin_write_transaction, db
 from practice.external_urls import external_url
-from practice.notifications import service as notifications
-from practice.notifications.addresses import address_problem
 from practice.security import audit
 from practice.security.audit import Actor
 from practice.security.models import AuditAction
@@ -63,15 +63,8 @@ def invite(practice_id: int, email: str, *, actor: Actor, secret_key: str, now: 
     )
     db.session.add(invitation)
     db.session.flush()
-    practice = db.session.get(Practice, practice_id)
-    notifications.owe_invitation(
-        practice,
-        invited_by=db.session.get(Practitioner, actor.practitioner_id),
-        recipient=email,
-        invitation_url=external_url("accounts.accept_invitation", token=invitation_token(invitation, secret_key)),
-        expires_at=invitation.expires_at,
-        now=now,
-    )
+    invitation_url = external_url("accounts.accept_invitation", token=invitation_token(invitation, secret_key))
+    practitioner_invited.send(invitation, invitation_url=invitation_url, now=now)
     audit.record(AuditAction.invitation_sent, actor=actor, now=now, object_type="invitation", object_id=invitation.id)
     db.session.commit()
     return invitation

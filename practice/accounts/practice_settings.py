@@ -8,9 +8,9 @@ from sqlalchemy.exc import IntegrityError
 
 from practice.accounts.models import DEFAULT_CRISIS_RESOURCES, Practice
 from practice.accounts.service import AccountError, slug_errors
+from practice.email_addresses import address_problem
 from practice.extensions import begin_write_transaction, db
 from practice.money import CURRENCY_SYMBOLS
-from practice.notifications.addresses import address_problem
 from practice.security import audit
 from practice.security.audit import Actor
 from practice.security.models import AuditAction

@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from practice.accounts.common_passwords import is_common_password
-from practice.accounts.passwords import hash_password, password_matches
 from practice.accounts.models import Membership, Practice, Practitioner, Role
+from practice.accounts.passwords import hash_password, password_matches
+from practice.accounts.signals import password_reset_requested
 from practice.extensions import begin_write_transaction, db
-from practice.notifications import service as notifications
+from practice.external_urls import external_url
 from practice.security import audit
 from practice.security.audit import Actor
 from practice.security.models import AuditAction
@@ -28,8 +29,6 @@ COMMON_PASSWORD_MESSAGE = "That password is one of the most commonly used, so it
 
 RESET_SALT = "tend.password-reset"
 RESET_LIFETIME = timedelta(hours=1)
-#: At most one reset email per account in this time: the form must not become a way to flood an inbox.
-RESET_EMAIL_INTERVAL = timedelta(minutes=2)
 
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 SLUG_LENGTHS = range(2, 61)
@@ -184,23 +183,20 @@ def update_profile(practitioner: Practitioner, person: PersonProfile, *, actor: 
     return practitioner
 
 
-def request_password_reset(email: str, *, secret_key: str, now: datetime) -> bool:
-    """Owe a reset link to the account with this address, if there is one; True if one was owed.
+def request_password_reset(email: str, *, secret_key: str, now: datetime) -> None:
+    """Announce that the account with this address, if there is one, wants a reset link.
 
     Runs in the worker, never in the request: the form's answer must take as long for an
-    address with no account as for one with, so it only queues this.
+    address with no account as for one with, so it only queues this. Notifications decides
+    whether an email is owed (not more than one every few minutes).
     """
     practitioner = practitioner_by_email(email)
     if practitioner is None:
-        return False
+        return
     begin_write_transaction()
-    if notifications.password_reset_owed_since(practitioner.id, now - RESET_EMAIL_INTERVAL):
-        db.session.rollback()
-        return False
-    reset_url = notifications.external_url("accounts.reset_password", token=password_reset_token(practitioner, secret_key))
-    notifications.owe_password_reset(practitioner, reset_url=reset_url, now=now)
+    reset_url = external_url("accounts.reset_password", token=password_reset_token(practitioner, secret_key))
+    password_reset_requested.send(practitioner, reset_url=reset_url, now=now)
     db.session.commit()
-    return True
 
 
 def password_reset_token(practitioner: Practitioner, secret_key: str) -> str:

@@ -13,7 +13,6 @@ from practice.extensions import db
 from practice.security.sealing import SealedText
 from practice.sqltypes import UTCDateTime, enum_check
 
-
 #: Booking.cancelled_by for a hold that lapsed before it was paid.
 HOLD_EXPIRY = ChangedBy.expiry
 

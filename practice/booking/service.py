@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from practice.accounts.models import Practice, Practitioner
 from practice.booking import links
 from practice.booking.models import Booking
+from practice.booking.signals import booking_cancelled, booking_confirmed, booking_rescheduled
 from practice.booking.states import (
     BookingEvent,
     BookingStatus,
@@ -21,11 +22,10 @@ from practice.booking.states import (
     occupies_time,
 )
 from practice.booking.states import change_policy as policy_at
-from practice.booking.signals import booking_cancelled, booking_confirmed, booking_rescheduled
 from practice.catalog.models import Service, ServiceStatus
 from practice.clients.service import ClientContact, client_for, normalised_email
+from practice.email_addresses import unreachable_address_reason
 from practice.extensions import begin_write_transaction, db
-from practice.notifications.addresses import unreachable_address_reason
 from practice.scheduling import free_times
 from practice.scheduling.slots import Interval, blocked_interval
 from practice.timeformats import is_known_timezone

@@ -10,11 +10,12 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from practice.accounts.models import Practice, Practitioner
+from practice.accounts.models import Invitation, Practice, Practitioner
+from practice.accounts.signals import password_reset_requested, practitioner_invited
 from practice.booking import links
 from practice.booking.models import Booking
-from practice.booking.states import BookingStatus, ChangedBy
 from practice.booking.signals import booking_cancelled, booking_confirmed, booking_rescheduled
+from practice.booking.states import BookingStatus, ChangedBy
 from practice.extensions import begin_write_transaction, db
 from practice.external_urls import external_url
 from practice.notifications import emails
@@ -29,6 +30,28 @@ MOVERS = (ChangedBy.client, ChangedBy.practitioner)
 #: A sent message's recipient, subject and content are kept this long (sealed) for the Emails
 #: page, then dropped: the outbox must not become a second, long-lived copy of client details.
 SENT_CONTENT_KEPT = timedelta(days=14)
+
+
+#: At most one reset email per account in this time: the form must not become a way to flood an inbox.
+RESET_EMAIL_INTERVAL = timedelta(minutes=2)
+
+
+@password_reset_requested.connect
+def _password_reset_requested(practitioner: Practitioner, *, reset_url: str, now: datetime, **_) -> None:
+    if not password_reset_owed_since(practitioner.id, now - RESET_EMAIL_INTERVAL):
+        owe_password_reset(practitioner, reset_url=reset_url, now=now)
+
+
+@practitioner_invited.connect
+def _practitioner_invited(invitation: Invitation, *, invitation_url: str, now: datetime, **_) -> None:
+    owe_invitation(
+        invitation.practice,
+        invited_by=invitation.invited_by,
+        recipient=invitation.email,
+        invitation_url=invitation_url,
+        expires_at=invitation.expires_at,
+        now=now,
+    )
 
 
 @booking_confirmed.connect

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from practice.accounts.models import Practice, Practitioner
 from practice.extensions import db
-from practice.notifications.addresses import NOT_PLAIN_ADDRESS, unreachable_address_reason
+from practice.email_addresses import NOT_PLAIN_ADDRESS, unreachable_address_reason
 from practice.security.input_checks import MAX_JSON_DEPTH, NUL_MESSAGE, json_nested_deeper_than
 from tests.security.samples import booking_count, booking_request, details_form, make_offer
 
