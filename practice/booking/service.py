@@ -515,9 +515,13 @@ def all_practices() -> list[Practice]:
     return list(db.session.scalars(select(Practice).order_by(Practice.name, Practice.id)))
 
 
+def practitioner_by_slug(slug: str) -> Practitioner | None:
+    return db.session.scalar(select(Practitioner).where(Practitioner.slug == slug))
+
+
 def practitioner_of(practice_id: int, slug: str) -> Practitioner | None:
     """The practitioner with this web address, if they belong to the practice."""
-    practitioner = db.session.scalar(select(Practitioner).where(Practitioner.slug == slug))
+    practitioner = practitioner_by_slug(slug)
     return practitioner if practitioner is not None and practitioner.practice_id == practice_id else None
 
 

@@ -70,7 +70,25 @@ def home():
 
 @bp.get("/book/<practice_slug>")
 def practice_page(practice_slug: str):
-    return _render_practice(_practice_or_404(practice_slug))
+    practice = service.practice_by_slug(practice_slug)
+    if practice is None:
+        return _moved_practitioner_page(practice_slug)
+    return _render_practice(practice)
+
+
+def _moved_practitioner_page(slug: str, **values):
+    """Before practices, a practitioner's pages were /book/<their slug>/…: emails sent then still link there."""
+    practitioner = service.practitioner_by_slug(slug)
+    if practitioner is None:
+        abort(404)
+    if values:
+        return redirect(url_for("booking.service_page", practice_slug=practitioner.practice.slug, slug=slug, **values), code=301)
+    return redirect(url_for("booking.practitioner_page", practice_slug=practitioner.practice.slug, slug=slug), code=301)
+
+
+@bp.get("/book/<slug>/<int:service_id>")
+def moved_service_page(slug: str, service_id: int):
+    return _moved_practitioner_page(slug, service_id=service_id)
 
 
 def _render_practice(practice):

@@ -506,3 +506,18 @@ def test_every_public_page_is_headed_by_the_practices_name(client, offer):
     for name, response in pages.items():
         assert response.status_code in (200, 422), name
         assert page(response).brand == ("/book/stillwater", "Stillwater Practice"), name
+
+
+def test_links_from_before_practices_lead_to_the_same_pages(any_app):
+    with any_app.app_context():
+        practitioner = make_practitioner(slug="ada-moss", practice_slug="quiet-harbour")
+        offered = make_service(practitioner)
+        service_id = offered.id
+    client = any_app.test_client()
+
+    old_page = client.get("/book/ada-moss")
+    old_service = client.get(f"/book/ada-moss/{service_id}")
+
+    assert (old_page.status_code, old_page.headers["Location"]) == (301, "/book/quiet-harbour/ada-moss")
+    assert (old_service.status_code, old_service.headers["Location"]) == (301, f"/book/quiet-harbour/ada-moss/{service_id}")
+    assert client.get("/book/nobody-at-all").status_code == 404
