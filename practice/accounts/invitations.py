@@ -62,7 +62,12 @@ def invite(practice_id: int, email: str, *, actor: Actor, secret_key: str, now: 
         created_at=now, expires_at=now + LIFETIME,
     )
     db.session.add(invitation)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another tap on "send" invited the same address a moment ago (one open invitation each).
+        db.session.rollback()
+        raise AccountError({"email": "An invitation to that address was just sent: it is in the list below."}) from None
     invitation_url = external_url("accounts.accept_invitation", token=invitation_token(invitation, secret_key))
     practitioner_invited.send(invitation, invitation_url=invitation_url, now=now)
     audit.record(AuditAction.invitation_sent, actor=actor, now=now, object_type="invitation", object_id=invitation.id)

@@ -44,6 +44,10 @@ class AccountError(Exception):
         self.field_errors = field_errors
 
 
+class SignupClosed(Exception):
+    """Someone set up this install's practice a moment ago: from now on people join by invitation."""
+
+
 class InvalidResetLink(Exception):
     """The reset link is malformed, expired, or already used."""
 
@@ -79,9 +83,14 @@ def signup_open(*, allow_signup: bool) -> bool:
 
 
 def create_practice(
-    *, email: str, password: str, person: PersonProfile, practice: NewPractice, actor: Actor, now: datetime
+    *, email: str, password: str, person: PersonProfile, practice: NewPractice, actor: Actor, now: datetime,
+    only_if_first: bool = False,
 ) -> Practitioner:
-    """Set up a practice with its first practitioner as owner, or raise AccountError naming every field in the way."""
+    """Set up a practice with its first practitioner as owner, or raise AccountError naming every field in the way.
+
+    With `only_if_first` (sign-up on an install that hosts one practice) it is refused with
+    SignupClosed once any practice exists, checked again under the write lock.
+    """
     email = normalized_email(email)
     errors = password_errors(password) | person_errors(person) | _new_practice_errors(practice)
     if errors:
@@ -89,6 +98,9 @@ def create_practice(
     # The hash is made before the write lock is taken: scrypt is slow on purpose.
     password_hash = hash_password(password)
     begin_write_transaction()
+    if only_if_first and not signup_open(allow_signup=False):
+        db.session.rollback()
+        raise SignupClosed()
     errors = _taken_errors(email=email, practice_slug=practice.slug, practitioner_slug=person.slug)
     if errors:
         db.session.rollback()

@@ -102,7 +102,10 @@ def signup():
             ),
             actor=current_actor(),
             now=_now(),
+            only_if_first=not current_app.config["ALLOW_SIGNUP"],
         )
+    except service.SignupClosed:
+        return render_template("accounts/signup_closed.html"), 403
     except service.AccountError as refused:
         _show_errors(form, refused.field_errors)
         return render_template("accounts/signup.html", form=form), 422

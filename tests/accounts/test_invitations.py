@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from practice.accounts import invitations
 from practice.accounts.models import Invitation, Practice, Practitioner, Role
@@ -130,3 +131,16 @@ def test_a_practitioner_who_is_not_the_owner_cannot_invite_or_see_the_team(app, 
     assert invite(client).status_code == 404
     with app.app_context():
         assert db.session.scalar(select(Invitation)) is None
+
+
+def test_an_open_invitation_is_one_per_address_even_when_two_race(app, logged_in):
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        actor = Actor(logged_in.id, logged_in.practice_id, True)
+        invitations.invite(logged_in.practice_id, "race@example.org", actor=actor, secret_key="test-secret", now=now)
+        # As if a second request had read before the first one wrote: the partial unique index refuses it.
+        db.session.add(Invitation(practice_id=logged_in.practice_id, email="race@example.org", invited_by_id=logged_in.id,
+                                  created_at=now, expires_at=now + timedelta(days=7)))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()

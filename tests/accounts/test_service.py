@@ -2,7 +2,7 @@
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from practice.accounts import service
 from practice.accounts.models import Practice, Role
@@ -111,3 +111,13 @@ def test_a_practice_has_calm_defaults(app):
         assert (practice.reminder_hours, practice.cancellation_window_hours, practice.discreet_emails) == (24, 24, True)
         assert (practice.accent_colour, practice.currency, practice.retention_years) == ("#2f6b5a", "GBP", 7)
         assert "emergency" in practice.crisis_text
+
+
+def test_a_second_first_practice_is_refused_under_the_lock(app):
+    with app.app_context():
+        create()
+
+        with pytest.raises(service.SignupClosed):
+            create(email="late@example.org", practice=service.NewPractice("Late", "late", "Europe/London"), only_if_first=True)
+
+        assert db.session.scalar(select(func.count(Practice.id))) == 1
