@@ -6,11 +6,11 @@ from sqlalchemy import select
 
 from practice.accounts.invitations import LIFETIME
 from practice.accounts.models import Invitation, Membership, Practice, Practitioner, Role
+from practice.booking import free_times
 from practice.booking import service as booking_service
 from practice.booking.service import BookingError, ClientDetails
 from practice.catalog.models import LocationKind, Service, ServiceStatus
 from practice.extensions import db
-from practice.scheduling import free_times
 from practice.scheduling.models import DateOverride, WeeklyHours
 
 DEMO_PASSWORD = "stillwater-demo"

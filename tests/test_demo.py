@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import func, select
 
 from practice.accounts.models import Invitation, Practice, Practitioner, Role
+from practice.booking import free_times
 from practice.booking.models import Booking
 from practice.catalog.models import Service
 from practice.demo import CIRCLE_EVENING, first_thursdays, seed_demo
 from practice.extensions import db
-from practice.scheduling import free_times
 from practice.scheduling.models import DateOverride
 from tests.factories import make_practitioner, make_service, make_weekly_hours
 

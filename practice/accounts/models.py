@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from practice.accounts.passwords import hash_password, password_matches
 from practice.extensions import db
+from practice.security.access import Access
 from practice.sqltypes import UTCDateTime, enum_check
 
 #: Shown to a client whose screening answers suggest they may be at risk, until the practice writes its own.
@@ -33,6 +34,8 @@ class Role(enum.Enum):
 
 class Practice(db.Model):
     """The tenant: owns practitioners (through memberships), services, bookings, clients and every policy."""
+
+    __access__ = Access.practice
 
     __table_args__ = (
         CheckConstraint("min_notice_minutes BETWEEN 0 AND 43200", name="min_notice_in_range"),
@@ -73,12 +76,19 @@ class Practice(db.Model):
     memberships: Mapped[list["Membership"]] = relationship(back_populates="practice", order_by="Membership.id")
 
     @property
+    def practice_id(self) -> int:
+        return self.id
+
+    @property
     def crisis_text(self) -> str:
         return self.crisis_resources or DEFAULT_CRISIS_RESOURCES
 
 
 class Practitioner(UserMixin, db.Model):
     """A person who logs in: their name, what they do, and the hours and services they offer."""
+
+    #: Their own, and their practice owner's.
+    __access__ = Access.practitioner
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -102,6 +112,10 @@ class Practitioner(UserMixin, db.Model):
     @property
     def practice_id(self) -> int:
         return self.membership.practice_id
+
+    @property
+    def practitioner_id(self) -> int:
+        return self.id
 
     @property
     def is_owner(self) -> bool:
@@ -135,6 +149,8 @@ class Membership(db.Model):
 
 class Invitation(db.Model):
     """An owner's invitation for someone to join the practice; its link works once, until it expires."""
+
+    __access__ = Access.practice
 
     __table_args__ = (
         enum_check("role", Role),

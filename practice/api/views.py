@@ -4,10 +4,9 @@ from datetime import datetime, timedelta, timezone
 from flask import Blueprint, current_app, jsonify, request
 
 from practice.api.openapi import openapi_document
-from practice.booking import service
+from practice.booking import free_times, service
 from practice.errors import error_response
 from practice.extensions import csrf, limiter
-from practice.scheduling import free_times
 from practice.sqltypes import MAX_ID
 from practice.timeformats import days_window, instant_in_zone, is_known_timezone, local_day, parse_day, parse_instant
 

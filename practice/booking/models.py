@@ -10,6 +10,7 @@ from practice.booking.states import ACTIVE_STATUSES, STATUS_LABELS, BookingStatu
 from practice.catalog.models import Service
 from practice.clients.models import Client
 from practice.extensions import db
+from practice.security.access import Access
 from practice.security.sealing import SealedText
 from practice.sqltypes import UTCDateTime, enum_check
 
@@ -22,6 +23,7 @@ def new_public_id() -> str:
 
 
 class Booking(db.Model):
+    __access__ = Access.practitioner
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint(

@@ -9,7 +9,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from practice.accounts.models import Practice, Practitioner
-from practice.booking import links
+from practice.booking import free_times, links
 from practice.booking.models import Booking
 from practice.booking.signals import booking_cancelled, booking_confirmed, booking_rescheduled
 from practice.booking.states import (
@@ -26,7 +26,7 @@ from practice.catalog.models import Service, ServiceStatus
 from practice.clients.service import ClientContact, client_for, normalised_email
 from practice.email_addresses import unreachable_address_reason
 from practice.extensions import begin_write_transaction, db
-from practice.scheduling import free_times
+from practice.scheduling.availability import service_spec
 from practice.scheduling.slots import Interval, blocked_interval
 from practice.timeformats import is_known_timezone
 
@@ -188,7 +188,7 @@ def reschedule(
         booking = _locked_booking(booking_id)
         new_start = _check_new_time(booking, new_start, by=by, now=now)
         previous_start = booking.starts_at
-        blocked = blocked_interval(free_times.service_spec(booking.service), new_start)
+        blocked = blocked_interval(service_spec(booking.service), new_start)
         # Before the move, while the booking is not yet dirty: the UPDATE's autoflush must not
         # meet a lapsed hold that PostgreSQL's exclusion constraint still counts.
         _release_expired_holds(booking.practitioner_id, blocked, now, except_id=booking.id)
@@ -460,7 +460,7 @@ def _booking_made_by(submission_key: str | None, service: Service, start: dateti
 def _new_booking(
     service: Service, start: datetime, details: ClientDetails, now: datetime, submission_key: str | None
 ) -> Booking:
-    blocked = blocked_interval(free_times.service_spec(service), start)
+    blocked = blocked_interval(service_spec(service), start)
     client = client_for(service.practice_id, details.contact(), now=now)
     return Booking(
         practice_id=service.practice_id,

@@ -3,9 +3,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import groupby
 
+from practice.booking import free_times
 from practice.booking.models import Booking
 from practice.catalog.models import Service
-from practice.scheduling import free_times
 from practice.scheduling.slots import Slot
 from practice.timeformats import days_window, local_day
 

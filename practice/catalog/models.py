@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from practice.accounts.models import Practice, Practitioner
 from practice.extensions import db
+from practice.security.access import Access
 from practice.sqltypes import UTCDateTime, enum_check
 
 
@@ -29,12 +30,13 @@ LOCATION_LABELS = {
 }
 
 
-#: Bounds that keep any booking's blocked time under scheduling.free_times.LONGEST_BLOCK.
+#: Bounds that keep any booking's blocked time under booking.free_times.LONGEST_BLOCK.
 MAX_DURATION_MINUTES = 720
 MAX_BUFFER_MINUTES = 240
 
 
 class Service(db.Model):
+    __access__ = Access.practitioner
     __table_args__ = (
         CheckConstraint("duration_minutes > 0 AND duration_minutes <= 720", name="duration_in_range"),
         CheckConstraint("price_cents >= 0", name="price_not_negative"),

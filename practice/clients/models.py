@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from practice.accounts.models import Practice
 from practice.extensions import db
+from practice.security.access import Access
 from practice.security.sealing import SealedText
 from practice.sqltypes import UTCDateTime, enum_check
 
@@ -31,6 +32,8 @@ CONTACT_PREFERENCE_LABELS = {
 
 class Client(db.Model):
     """Someone who books with a practice. A returning client is recognised by email, without an account."""
+
+    __access__ = Access.practice
 
     __table_args__ = (
         UniqueConstraint("practice_id", "email", name="uq_client_practice_email"),

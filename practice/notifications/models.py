@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from practice.accounts.models import Practitioner
 from practice.booking.models import Booking
 from practice.extensions import db
+from practice.security.access import Access
 from practice.security.sealing import SealedText
 from practice.sqltypes import UTCDateTime, enum_check
 
@@ -65,6 +66,8 @@ class OutboxMessage(db.Model):
     what it said are sealed at rest, and dropped once the message has been sent a while
     (see notifications.service.drop_sent_content).
     """
+
+    __access__ = Access.practitioner
 
     __table_args__ = (
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),

@@ -2,13 +2,29 @@
 from datetime import date, datetime, time
 
 from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, and_
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
+from practice.accounts.models import Practitioner
 from practice.extensions import db
+from practice.security.access import Access
 from practice.sqltypes import UTCDateTime
 
 
-class WeeklyHours(db.Model):
+class PractitionersRow:
+    """A row of one practitioner's hours; it reaches their practice through them (see security.authz)."""
+
+    __access__ = Access.practitioner
+
+    @declared_attr
+    def practitioner(cls) -> Mapped[Practitioner]:
+        return relationship(Practitioner)
+
+    @property
+    def practice_id(self) -> int:
+        return self.practitioner.practice_id
+
+
+class WeeklyHours(PractitionersRow, db.Model):
     """One working range on a weekday, in the practitioner's own timezone."""
 
     __table_args__ = (
@@ -27,7 +43,7 @@ class WeeklyHours(db.Model):
     end_time: Mapped[time]
 
 
-class DateOverride(db.Model):
+class DateOverride(PractitionersRow, db.Model):
     """Replaces one local date's weekly hours; a row without times closes the day."""
 
     __table_args__ = (
@@ -46,7 +62,7 @@ class DateOverride(db.Model):
     end_time: Mapped[time | None]
 
 
-class TimeOff(db.Model):
+class TimeOff(PractitionersRow, db.Model):
     __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,13 +4,13 @@ from datetime import date, datetime, time, timedelta, timezone
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, delete, select
 
 from practice.accounts.models import Practitioner
-from practice.booking.models import Booking
 from practice.catalog.models import Service
 from practice.extensions import begin_write_transaction, db
 from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours, hours_set
+from practice.scheduling.signals import time_closed
 from practice.timeformats import days_window, local_day
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -270,11 +270,4 @@ def _clear_day(practitioner_id: int, day: date) -> None:
 def _bookings_between(practitioner_id: int, start: datetime, end: datetime, now: datetime) -> int:
     if end <= start:
         return 0
-    return db.session.scalar(
-        select(func.count(Booking.id)).where(
-            Booking.practitioner_id == practitioner_id,
-            Booking.starts_at < end,
-            Booking.ends_at > start,
-            Booking.occupies_time_at(now),
-        )
-    )
+    return sum(count for _, count in time_closed.send(practitioner_id, start=start, end=end, now=now))

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from practice.accounts import invitations
+from practice.accounts.models import Practitioner
 from practice.catalog import service as catalog
 from practice.catalog.models import Service
 from practice.scheduling import service as hours
@@ -17,7 +18,7 @@ from practice.scheduling.forms import (
     WeeklyRangeForm,
 )
 from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours
-from practice.security.authz import found_or_404, practitioner_or_404
+from practice.security.authz import found_or_404
 from practice.security.private_pages import current_actor, make_private
 from practice.timeformats import weekday_and_date
 
@@ -47,7 +48,7 @@ def _subject():
     wanted = request.args.get("practitioner", type=int)
     if wanted is None or wanted == current_user.id:
         return current_user._get_current_object()
-    return practitioner_or_404(wanted, current_actor())
+    return found_or_404(Practitioner, wanted, current_actor())
 
 
 def _whose(practitioner_id: int) -> dict:

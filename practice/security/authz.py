@@ -1,46 +1,32 @@
 """The one rule for who may see or change what: an owner their whole practice, a practitioner
-their own bookings, services and hours, anyone else nothing (and is told nothing exists)."""
+their own bookings, services and hours, anyone else nothing (and is told nothing exists).
+
+It knows no model: each model says, with `__access__`, whether its rows are a practitioner's
+own (they carry `practitioner_id`) or the practice's as a whole, and carries `practice_id`.
+"""
 from typing import TypeVar
 
 from flask import abort
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_
 
-from practice.accounts.models import Invitation, Membership, Practice, Practitioner
-from practice.booking.models import Booking
-from practice.catalog.models import Service
-from practice.clients.models import Client
 from practice.extensions import db
-from practice.notifications.models import OutboxMessage
-from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours
+from practice.security.access import Access
 from practice.security.audit import Actor
-from practice.security.models import AuditEvent
 from practice.sqltypes import MAX_ID
 
 Row = TypeVar("Row")
 
-#: Rows that belong to one practitioner and carry their practice's id.
-PRACTITIONERS_WORK = (Booking, Service, OutboxMessage)
-#: Rows that belong to one practitioner and reach their practice through the membership.
-PRACTITIONERS_HOURS = (WeeklyHours, DateOverride, TimeOff)
-#: Rows only the practice's owner sees.
-PRACTICE_RECORDS = (Invitation, AuditEvent, Client)
-
 
 def may_manage(actor: Actor, row) -> bool:
     """Whether `actor` may see and change `row`."""
-    if actor.practitioner_id is None or actor.practice_id is None:
+    access = getattr(type(row), "__access__", None)
+    if not isinstance(access, Access):
+        raise TypeError(f"no rule says who may manage a {type(row).__name__}: give it an __access__")
+    if actor.practitioner_id is None or row.practice_id != actor.practice_id:
         return False
-    if isinstance(row, Practice):
-        return actor.is_owner and row.id == actor.practice_id
-    if isinstance(row, PRACTICE_RECORDS):
-        return actor.is_owner and row.practice_id == actor.practice_id
-    if isinstance(row, Practitioner):
-        return row.id == actor.practitioner_id or (actor.is_owner and row.practice_id == actor.practice_id)
-    if isinstance(row, PRACTITIONERS_WORK):
-        return row.practice_id == actor.practice_id and _own_or_owner(actor, row.practitioner_id)
-    if isinstance(row, PRACTITIONERS_HOURS):
-        return _practice_of(row.practitioner_id) == actor.practice_id and _own_or_owner(actor, row.practitioner_id)
-    raise TypeError(f"no rule says who may manage a {type(row).__name__}")
+    if access is Access.practice:
+        return actor.is_owner
+    return actor.is_owner or row.practitioner_id == actor.practitioner_id
 
 
 def found_or_404(model: type[Row], row_id: int, actor: Actor) -> Row:
@@ -52,12 +38,8 @@ def found_or_404(model: type[Row], row_id: int, actor: Actor) -> Row:
     return row
 
 
-def practitioner_or_404(practitioner_id: int, actor: Actor) -> Practitioner:
-    return found_or_404(Practitioner, practitioner_id, actor)
-
-
 def visible_to(actor: Actor, model) -> ColumnElement[bool]:
-    """SQL filter for the rows of `model` (one of PRACTITIONERS_WORK) that `actor` may see in a list."""
+    """SQL filter for the rows of `model` (one with practice_id and practitioner_id columns) that `actor` may see in a list."""
     in_practice = model.practice_id == actor.practice_id
     if actor.is_owner:
         return in_practice
@@ -68,13 +50,3 @@ def require_owner(actor: Actor) -> None:
     """Pages of the practice as a whole (settings, team, audit) are the owner's alone: 404 for anyone else."""
     if not actor.is_owner:
         abort(404)
-
-
-def _own_or_owner(actor: Actor, practitioner_id: int) -> bool:
-    return actor.is_owner or practitioner_id == actor.practitioner_id
-
-
-def _practice_of(practitioner_id: int) -> int | None:
-    return db.session.scalar(select(Membership.practice_id).where(Membership.practitioner_id == practitioner_id))
-
-

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from practice.accounts.models import Practitioner
 from practice.extensions import db
+from practice.security.access import Access
 from practice.sqltypes import UTCDateTime, enum_check
 
 
@@ -47,6 +47,8 @@ AUDIT_ACTION_LABELS = {
 class AuditEvent(db.Model):
     """One thing that happened. Nothing updates or deletes a row; PostgreSQL and SQLite triggers refuse it."""
 
+    __access__ = Access.practice
+
     __table_args__ = (
         enum_check("action", AuditAction),
         Index("ix_audit_event_practice_created", "practice_id", "created_at"),
@@ -66,7 +68,8 @@ class AuditEvent(db.Model):
     ip_address: Mapped[str] = mapped_column(String(45), server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    actor: Mapped[Practitioner | None] = relationship()
+    #: The Practitioner who acted, named rather than imported: the trail sits below every area.
+    actor = relationship("Practitioner")
 
     @property
     def label(self) -> str:

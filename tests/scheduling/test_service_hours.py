@@ -5,10 +5,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event
 
+from practice.booking import free_times
 from practice.booking.service import ClientDetails, TimeNotOffered, book
 from practice.extensions import db
 from practice.scheduling import service as hours
-from practice.scheduling import free_times
 from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours
 from tests.factories import make_practitioner, make_service, make_weekly_hours
 

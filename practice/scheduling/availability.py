@@ -1,17 +1,13 @@
-"""Free times: load a service's hours and its practitioner's bookings near a window, and ask the pure engine."""
+"""A service's hours as the pure engine reads them: weekly ranges, dated changes and time off near a window."""
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from practice.booking.models import Booking
 from practice.catalog.models import Service
 from practice.extensions import db
 from practice.scheduling import slots
 from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours, hours_set
 
-#: No booking blocks more than this (the longest session plus both buffers), which lets
-#: the busy query use a bounded index range instead of scanning the whole history.
-LONGEST_BLOCK = timedelta(hours=24)
 #: Widening of a window so overrides on neighbouring local dates are seen in any zone.
 ZONE_MARGIN = timedelta(days=2)
 
@@ -50,80 +46,6 @@ def availability_for(service: Service, start: datetime, end: datetime) -> slots.
 def hours_owner(service: Service) -> int | None:
     """Whose hours rows the service follows: its own id, or None for the general hours."""
     return service.id if service.own_hours else None
-
-
-def busy_intervals(
-    practitioner_id: int, start: datetime, end: datetime, now: datetime, *, ignore_booking_id: int | None = None
-) -> list[slots.BusyInterval]:
-    """Bookings that occupy any of [start, end): confirmed ones and holds not yet expired.
-
-    `ignore_booking_id` leaves one booking out: a booking being moved must not block its new time.
-    """
-    ignored = () if ignore_booking_id is None else (Booking.id != ignore_booking_id,)
-    rows = db.session.execute(
-        select(
-            Booking.starts_at,
-            Booking.ends_at,
-            Booking.blocked_start,
-            Booking.blocked_end,
-            Booking.service_id,
-            Booking.seats,
-        ).where(
-            Booking.practitioner_id == practitioner_id,
-            Booking.blocked_start >= start - LONGEST_BLOCK,
-            Booking.blocked_start < end,
-            Booking.blocked_end > start,
-            Booking.occupies_time_at(now),
-            *ignored,
-        )
-    )
-    return [
-        slots.BusyInterval(
-            start=row.starts_at,
-            end=row.ends_at,
-            blocked_start=row.blocked_start,
-            blocked_end=row.blocked_end,
-            service_id=row.service_id,
-            seats=row.seats,
-        )
-        for row in rows
-    ]
-
-
-def open_slots(
-    service: Service, start: datetime, end: datetime, now: datetime, *, ignore_booking_id: int | None = None
-) -> list[slots.Slot]:
-    """The free slots of a service that start in [start, end)."""
-    spec = service_spec(service)
-    reach = spec.duration + spec.buffer_before + spec.buffer_after
-    return slots.available_slots(
-        spec,
-        availability_for(service, start, end),
-        busy_intervals(service.practitioner_id, start - reach, end + reach, now, ignore_booking_id=ignore_booking_id),
-        start,
-        end,
-        now,
-    )
-
-
-def seats_left(service: Service, start: datetime, now: datetime, *, ignore_booking_id: int | None = None) -> int:
-    """Seats still free at exactly `start`; 0 when taken or never offered."""
-    spec = service_spec(service)
-    blocked = slots.blocked_interval(spec, start)
-    return slots.slot_remaining(
-        spec,
-        availability_for(service, start, start + spec.duration),
-        busy_intervals(service.practitioner_id, blocked.start, blocked.end, now, ignore_booking_id=ignore_booking_id),
-        start,
-        now,
-    )
-
-
-def is_offered_when_free(service: Service, start: datetime, now: datetime) -> bool:
-    """Whether `start` is a time the service offers at all, ignoring other bookings."""
-    spec = service_spec(service)
-    availability = availability_for(service, start, start + spec.duration)
-    return slots.slot_remaining(spec, availability, [], start, now) > 0
 
 
 def _weekly_ranges(practitioner_id: int, service_id: int | None) -> dict[int, tuple[slots.TimeRange, ...]]:
