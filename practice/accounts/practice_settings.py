@@ -1,6 +1,6 @@
 """The practice's own settings: its name and address, booking policies, how emails look, crisis resources."""
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -51,7 +51,9 @@ class PracticeSettings:
 
 
 def settings_of(practice: Practice) -> PracticeSettings:
-    return PracticeSettings(**{field.name: getattr(practice, field.name) for field in fields(PracticeSettings)})
+    """The settings as the owner edits them: the crisis text shown in full, even while it is the default."""
+    settings = PracticeSettings(**{field.name: getattr(practice, field.name) for field in fields(PracticeSettings)})
+    return replace(settings, crisis_resources=practice.crisis_text)
 
 
 def update_settings(practice_id: int, settings: PracticeSettings, *, actor: Actor, now: datetime) -> Practice:
@@ -124,10 +126,7 @@ def _tidied(settings: PracticeSettings) -> PracticeSettings:
     # Keeping the default as "" lets a better default reach every practice that never wrote its own.
     if crisis == DEFAULT_CRISIS_RESOURCES:
         crisis = ""
-    return PracticeSettings(
-        **{field.name: getattr(settings, field.name) for field in fields(PracticeSettings)}
-        | {"crisis_resources": crisis, "accent_colour": (settings.accent_colour or "").lower()}
-    )
+    return replace(settings, crisis_resources=crisis, accent_colour=(settings.accent_colour or "").lower())
 
 
 def _colour_errors(colour: str) -> dict[str, str]:

@@ -84,12 +84,12 @@ def signup_open(*, allow_signup: bool) -> bool:
 
 def create_practice(
     *, email: str, password: str, person: PersonProfile, practice: NewPractice, actor: Actor, now: datetime,
-    only_if_first: bool = False,
+    allow_signup: bool = True,
 ) -> Practitioner:
     """Set up a practice with its first practitioner as owner, or raise AccountError naming every field in the way.
 
-    With `only_if_first` (sign-up on an install that hosts one practice) it is refused with
-    SignupClosed once any practice exists, checked again under the write lock.
+    Without `allow_signup` (an install that hosts one practice) it raises SignupClosed once
+    any practice exists, decided under the write lock so two first sign-ups make one practice.
     """
     email = normalized_email(email)
     errors = password_errors(password) | person_errors(person) | _new_practice_errors(practice)
@@ -98,7 +98,7 @@ def create_practice(
     # The hash is made before the write lock is taken: scrypt is slow on purpose.
     password_hash = hash_password(password)
     begin_write_transaction()
-    if only_if_first and not signup_open(allow_signup=False):
+    if not signup_open(allow_signup=allow_signup):
         db.session.rollback()
         raise SignupClosed()
     errors = _taken_errors(email=email, practice_slug=practice.slug, practitioner_slug=person.slug)

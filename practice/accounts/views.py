@@ -18,7 +18,7 @@ from practice.accounts.forms import (
     ProfileForm,
     SignupForm,
 )
-from practice.accounts.models import DEFAULT_CRISIS_RESOURCES, Invitation
+from practice.accounts.models import Invitation
 from practice.extensions import limiter, login_manager
 from practice.security.authz import found_or_404, require_owner
 from practice.security.private_pages import current_actor, make_private
@@ -102,7 +102,7 @@ def signup():
             ),
             actor=current_actor(),
             now=_now(),
-            only_if_first=not current_app.config["ALLOW_SIGNUP"],
+            allow_signup=current_app.config["ALLOW_SIGNUP"],
         )
     except service.SignupClosed:
         return render_template("accounts/signup_closed.html"), 403
@@ -254,8 +254,6 @@ def practice_settings_page():
     require_owner(actor)
     practice = current_user.practice
     form = PracticeSettingsForm(obj=practice_settings.settings_of(practice))
-    if not form.is_submitted() and not practice.crisis_resources:
-        form.crisis_resources.data = DEFAULT_CRISIS_RESOURCES
     if not form.validate_on_submit():
         return render_template("accounts/practice.html", form=form), 422 if form.is_submitted() else 200
     try:

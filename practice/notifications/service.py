@@ -22,6 +22,9 @@ from practice.notifications import emails
 from practice.notifications.calendar import CalendarMethod, booking_calendar
 from practice.notifications.emails import RenderedEmail
 from practice.notifications.models import MessageKind, OutboxMessage, OutboxStatus
+from practice.security import audit
+from practice.security.audit import Actor
+from practice.security.models import AuditAction
 
 #: The Emails page shows this many messages at a time.
 PAGE_SIZE = 50
@@ -251,6 +254,19 @@ def messages_for(visible, *, page: int = 1) -> tuple[list[OutboxMessage], bool]:
 def failed_count(visible) -> int:
     return db.session.scalar(
         select(func.count(OutboxMessage.id)).where(visible, OutboxMessage.status == OutboxStatus.failed)
+    )
+
+
+def record_content_read(message: OutboxMessage, *, actor: Actor, now: datetime, what: str) -> None:
+    """Write to the audit trail that `actor` is shown the message's content, before it is shown.
+
+    Its content is sealed at rest and may name a client; once dropped, nothing is shown and
+    nothing is recorded.
+    """
+    if message.content_dropped_at is not None:
+        return
+    audit.record_now(
+        AuditAction.sealed_read, actor=actor, now=now, object_type="outbox_message", object_id=message.id, detail=what
     )
 
 

@@ -6,10 +6,8 @@ from flask_login import current_user
 
 from practice.notifications import service
 from practice.notifications.models import OutboxMessage
-from practice.security import audit
 from practice.security.authz import found_or_404, visible_to
 from practice.security.headers import email_preview
-from practice.security.models import AuditAction
 from practice.security.private_pages import current_actor, make_private
 
 bp = make_private(Blueprint("notifications", __name__, url_prefix="/admin/emails"))
@@ -23,17 +21,10 @@ def _now() -> datetime:
 
 
 def _read_message(message_id: int, what: str) -> OutboxMessage:
-    """The message, if the actor may see it, with the read written to the audit trail first.
-
-    Its content is sealed at rest and may name a client: whoever reads it is recorded.
-    """
+    """The message, if the actor may see it, its reading recorded first."""
     actor = current_actor()
     message = found_or_404(OutboxMessage, message_id, actor)
-    if message.content_dropped_at is None:
-        audit.record_now(
-            AuditAction.sealed_read, actor=actor, now=_now(), object_type="outbox_message", object_id=message_id,
-            detail=what,
-        )
+    service.record_content_read(message, actor=actor, now=_now(), what=what)
     return message
 
 

@@ -118,6 +118,6 @@ def test_a_second_first_practice_is_refused_under_the_lock(app):
         create()
 
         with pytest.raises(service.SignupClosed):
-            create(email="late@example.org", practice=service.NewPractice("Late", "late", "Europe/London"), only_if_first=True)
+            create(email="late@example.org", practice=service.NewPractice("Late", "late", "Europe/London"), allow_signup=False)
 
         assert db.session.scalar(select(func.count(Practice.id))) == 1
