@@ -119,7 +119,8 @@ def accept(
     errors = password_errors(password) | person_errors(person)
     if errors:
         raise AccountError(errors)
-    # Hashed before the write lock is taken: scrypt is slow on purpose.
+    # Made holding no write lock and no connection: scrypt is slow on purpose.
+    db.session.rollback()
     password_hash = hash_password(password)
     begin_write_transaction()
     # Again under the lock: two tabs submitting one link must not make two accounts.

@@ -95,7 +95,8 @@ def create_practice(
     errors = password_errors(password) | person_errors(person) | _new_practice_errors(practice)
     if errors:
         raise AccountError(errors)
-    # The hash is made before the write lock is taken: scrypt is slow on purpose.
+    # Made holding no write lock and no connection: scrypt is slow on purpose.
+    db.session.rollback()
     password_hash = hash_password(password)
     begin_write_transaction()
     if not signup_open(allow_signup=allow_signup):
@@ -137,16 +138,18 @@ def join_practice(
 def authenticate(email: str, password: str, *, ip_address: str, now: datetime) -> Practitioner | None:
     """The practitioner with these credentials, or None, taking as long either way; both are audited.
 
-    The hash is checked before any write lock is taken, so a storm of failed logins never
-    holds up bookings.
+    The hash is checked holding no write lock and no database connection, so a storm of
+    failed logins never holds up bookings.
     """
     practitioner = practitioner_by_email(email)
+    # An unknown address is hashed too, so the response time does not reveal which have accounts.
+    stored_hash = practitioner.password_hash if practitioner is not None else _unused_hash()
+    db.session.rollback()
+    matches = password_matches(stored_hash, password)
     if practitioner is None:
-        # Hash anyway, so the response time does not reveal which addresses have accounts.
-        password_matches(_unused_hash(), password)
         _audit_login(None, AuditAction.sign_in_failed, ip_address, now, detail="unknown address")
         return None
-    if not practitioner.check_password(password):
+    if not matches:
         _audit_login(practitioner, AuditAction.sign_in_failed, ip_address, now)
         return None
     _audit_login(practitioner, AuditAction.signed_in, ip_address, now)
@@ -241,6 +244,8 @@ def reset_password(token: str, new_password: str, *, secret_key: str, now: datet
     errors = password_errors(new_password)
     if errors:
         raise AccountError(errors)
+    # Ends the read above: no connection is held while scrypt runs.
+    db.session.rollback()
     password_hash = hash_password(new_password)
     begin_write_transaction()
     # Checked again under the write lock: two tabs submitting one link must not both succeed.
