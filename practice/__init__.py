@@ -61,7 +61,10 @@ def _register_blueprints(app: Flask) -> None:
     from practice.api import views as api
     from practice.booking import views as booking
     from practice.catalog import views as catalog
+    from practice.intake import builder_views, reading_views
+    from practice.intake import views as intake
     from practice.notifications import views as notifications
+    from practice.privacy import views as privacy
     from practice.scheduling import views as scheduling
     from practice.security import views as security
 
@@ -74,6 +77,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(booking.bp)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(intake.bp)
+    app.register_blueprint(builder_views.bp)
+    app.register_blueprint(reading_views.bp)
+    app.register_blueprint(privacy.bp)
+    app.register_blueprint(privacy.admin_bp)
 
 
 def _register_cli(app: Flask) -> None:

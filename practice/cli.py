@@ -1,4 +1,4 @@
-"""Flask commands: seed-demo, create-practice, rotate-data-key."""
+"""Flask commands: seed-demo, create-practice, rotate-data-key, purge-expired."""
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 
 from practice import demo
 from practice.accounts import service as accounts
+from practice.privacy import service as privacy
 from practice.security import key_rotation
 from practice.security.audit import Actor
 
@@ -82,6 +83,17 @@ def rotate_data_key_command(keep_old_keys: bool) -> None:
         click.echo("The earlier keys are removed: backups sealed with them can no longer be read.")
 
 
+@click.command("purge-expired")
+@with_appcontext
+def purge_expired_command() -> None:
+    """Erase every client whose last session ended longer ago than their practice keeps records.
+
+    The worker runs this daily; it is safe to run again at any time.
+    """
+    erased = privacy.purge_expired(now=_now())
+    click.echo(f"{erased} client record{'s' if erased != 1 else ''} erased at the end of the retention period.")
+
+
 def _write_keys(path: Path, keys: list[str]) -> None:
     partial = path.with_name(f".{path.name}.partial")
     with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as file:
@@ -95,3 +107,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_practice_command)
     app.cli.add_command(rotate_data_key_command)
+    app.cli.add_command(purge_expired_command)

@@ -1,4 +1,5 @@
-"""The demo practice: a massage therapist who owns it and a grief counselor she invited, with hours and a few bookings."""
+"""The demo practice: a massage therapist who owns it and a grief counselor she invited, with hours, intake forms
+on their services and a few bookings."""
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -8,9 +9,12 @@ from practice.accounts.invitations import LIFETIME
 from practice.accounts.models import Invitation, Membership, Practice, Practitioner, Role
 from practice.booking import free_times
 from practice.booking import service as booking_service
+from practice.booking.models import Booking
 from practice.booking.service import BookingError, ClientDetails
 from practice.catalog.models import LocationKind, Service, ServiceStatus
+from practice.clients.models import Client
 from practice.extensions import db
+from practice.intake import service as intake
 from practice.scheduling.models import DateOverride, WeeklyHours
 
 DEMO_PASSWORD = "stillwater-demo"
@@ -44,6 +48,8 @@ PRACTITIONERS = [
              "buffer_after_minutes": 15, "slot_step_minutes": 30,
              "description": "Ninety unhurried minutes of light, grounding touch for rest and recovery."},
         ],
+        # Starter form → the services whose clients fill it before the appointment.
+        "forms": {"massage": ["Pregnancy-loss recovery massage", "Gentle restorative massage"]},
     },
     {
         "email": "imogen@stillwater.example",
@@ -67,6 +73,8 @@ PRACTITIONERS = [
              "description": "A small, gently held group to remember the babies we carried. "
              "Come to speak or simply to listen."},
         ],
+        "forms": {"grief": ["Grief counseling after pregnancy loss", "Couples session"],
+                  "epds": ["Grief counseling after pregnancy loss"]},
     },
 ]
 
@@ -101,8 +109,45 @@ def seed_demo(now: datetime) -> bool:
             if evening:
                 _first_thursday_sessions(service, evening, now)
     db.session.commit()
+    _ask_for_forms(now)
     _book_a_few(now)
+    _fill_hannahs_intake(now)
     return True
+
+
+def _ask_for_forms(now: datetime) -> None:
+    for spec in PRACTITIONERS:
+        practitioner = db.session.scalar(select(Practitioner).where(Practitioner.email == spec["email"]))
+        for template, service_names in spec["forms"].items():
+            form = intake.create_form(practitioner, template=template, now=now)
+            service_ids = db.session.scalars(
+                select(Service.id).where(Service.practitioner_id == practitioner.id, Service.name.in_(service_names))
+            ).all()
+            intake.set_services_asking(form, service_ids)
+
+
+#: Hannah's massage health history, page by page: she isn't sure she has been cleared, so the
+#: booking shows "Check before session" on Rowan's dashboard.
+HANNAHS_MASSAGE_INTAKE = [
+    {"q-time_since_loss": ["2_to_6_weeks"], "q-bleeding_now": ["spotting"], "q-fever": ["no"], "q-procedure": ["no"],
+     "q-clearance": ["not_sure"]},
+    {"q-pain": ["3"], "q-areas_to_avoid": ["belly"], "q-pressure": ["light"]},
+    {"q-allergies": ["no"]},
+    {"q-touch_consent-name": ["Hannah Brooks"], "q-touch_consent-agree": ["yes"]},
+]
+
+
+def _fill_hannahs_intake(now: datetime) -> None:
+    booking = db.session.scalar(
+        select(Booking).join(Client, Booking.client_id == Client.id).where(Client.email == DEMO_CLIENTS[0].email)
+    )
+    if booking is None:
+        return
+    form = intake.forms_for_service(booking.service_id)[0]
+    for step, page in enumerate(HANNAHS_MASSAGE_INTAKE):
+        saved = intake.save_page(booking, form.id, step, page, now=now)
+        if saved.errors:
+            raise RuntimeError(f"the demo intake does not fit the massage form: {sorted(saved.errors)}")
 
 
 def _practice(now: datetime) -> Practice:

@@ -46,6 +46,8 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Erased and dropped client data is overwritten, not left in the file's free pages.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

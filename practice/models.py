@@ -3,6 +3,7 @@ from practice.accounts.models import Invitation, Membership, Practice, Practitio
 from practice.booking.models import Booking
 from practice.catalog.models import Service
 from practice.clients.models import Client
+from practice.intake.models import ErasureRequest, IntakeForm, IntakeFormVersion, IntakeResponse, ServiceIntakeForm
 from practice.notifications.models import OutboxMessage
 from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours
 from practice.security.models import AuditEvent
@@ -12,12 +13,17 @@ __all__ = [
     "Booking",
     "Client",
     "DateOverride",
+    "ErasureRequest",
+    "IntakeForm",
+    "IntakeFormVersion",
+    "IntakeResponse",
     "Invitation",
     "Membership",
     "OutboxMessage",
     "Practice",
     "Practitioner",
     "Service",
+    "ServiceIntakeForm",
     "TimeOff",
     "WeeklyHours",
 ]

@@ -1,4 +1,4 @@
-"""The job queue: Huey tasks that send the outbox, owe reminders and end lapsed holds.
+"""The job queue: Huey tasks that send the outbox, owe reminders, end lapsed holds and erase expired records.
 
 Run the consumer with `huey_consumer practice.worker.huey`. Importing this module starts
 nothing and opens nothing (it only sets the process's umask): the queue file or Redis
@@ -20,6 +20,7 @@ from practice.accounts import service as accounts
 from practice.booking import service as booking_service
 from practice.notifications import delivery, reminders
 from practice.notifications import service as notifications
+from practice.privacy import service as privacy
 from practice.security.file_modes import keep_new_files_private
 
 log = logging.getLogger(__name__)
@@ -134,3 +135,12 @@ def drop_sent_content() -> None:
     """Hourly: forget who old messages went to and what they said."""
     with _app_context():
         notifications.drop_sent_content(now=_now())
+
+
+@huey.periodic_task(crontab(hour="3", minute="23"))
+def purge_expired() -> None:
+    """Daily, at night: erase the clients whose practice's retention period has ended."""
+    with _app_context():
+        erased = privacy.purge_expired(now=_now())
+    if erased:
+        log.info("retention purge: %d client records erased", erased)

@@ -11,6 +11,9 @@ from practice.booking.models import Booking
 from practice.catalog.models import Service
 from practice.demo import CIRCLE_EVENING, first_thursdays, seed_demo
 from practice.extensions import db
+from practice.intake import service as intake
+from practice.intake.definitions import Attention
+from practice.intake.models import IntakeResponse
 from practice.scheduling.models import DateOverride
 from tests.factories import make_practitioner, make_service, make_weekly_hours
 
@@ -107,3 +110,23 @@ def test_seeding_the_demo_books_nothing_in_a_real_practice(app):
 
         booked_for = db.session.scalars(select(Service.practitioner_id).join(Booking, Booking.service_id == Service.id)).all()
         assert booked_for and real.id not in booked_for
+
+
+def test_the_demo_services_ask_for_intake_forms(seeded):
+    asked = {
+        service.name: [form.template for form in intake.forms_for_service(service.id)]
+        for service in db.session.scalars(select(Service))
+    }
+
+    assert asked["Pregnancy-loss recovery massage"] == ["massage"]
+    assert asked["Grief counseling after pregnancy loss"] == ["grief", "epds"]
+    assert asked["Monthly remembrance circle"] == []
+
+
+def test_hannahs_demo_intake_is_sent_and_asks_rowan_to_check_before_the_session(seeded):
+    response = db.session.scalars(select(IntakeResponse)).one()
+
+    assert response.is_submitted
+    assert response.booking.client.email == "hannah@example.org"
+    assert response.attention is Attention.check_before_session
+    assert intake.flag_reasons(response) == ["No medical clearance yet"]

@@ -1,4 +1,4 @@
-"""The practitioner's panel: bookings by day (the whole practice's for its owner), setup progress, private details read."""
+"""The practitioner's panel: bookings by day (the whole practice's for its owner), intake flags, setup progress, private details read."""
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import groupby
@@ -10,6 +10,8 @@ from practice.accounts.models import Practitioner
 from practice.booking.models import HOLD_EXPIRY, Booking, BookingStatus
 from practice.catalog.models import Service, ServiceStatus
 from practice.extensions import db
+from practice.intake import service as intake
+from practice.intake.definitions import ATTENTION_LABELS, Attention
 from practice.scheduling.models import WeeklyHours
 from practice.security import audit
 from practice.security.audit import Actor
@@ -21,6 +23,8 @@ from practice.timeformats import local_day
 UPCOMING_LIMIT = 200
 RECENTLY = timedelta(days=7)
 RECENT_CANCELLATIONS_LIMIT = 20
+#: The dashboard's "Needs your attention" list is short: the badges on each day show the rest.
+ATTENTION_LIST_LIMIT = 10
 
 
 @dataclass(frozen=True)
@@ -113,3 +117,86 @@ def record_private_details_read(booking: Booking, *, actor: Actor, now: datetime
     audit.record_now(
         AuditAction.sealed_read, actor=actor, now=now, object_type="booking", object_id=booking_id, detail=", ".join(shown)
     )
+
+
+@dataclass(frozen=True)
+class IntakeFlag:
+    """A booking whose intake flagged something for its practitioner."""
+
+    booking: Booking
+    attention: Attention
+
+    @property
+    def label(self) -> str:
+        return ATTENTION_LABELS[self.attention]
+
+
+def intake_flags(actor: Actor, days: list[BookingDay]) -> dict[int, IntakeFlag]:
+    """Booking id → flag, for the actor's own bookings among `days`.
+
+    Only the practitioner who holds a booking learns that its intake raised a flag: an owner
+    sees no badge on a colleague's booking, as they may not read the intake behind it.
+    """
+    if actor.practitioner_id is None:
+        return {}
+    own = {booking.id: booking for day in days for booking in day.bookings if booking.practitioner_id == actor.practitioner_id}
+    return {
+        booking_id: IntakeFlag(own[booking_id], attention)
+        for booking_id, attention in intake.attention_by_booking(list(own), actor.practitioner_id).items()
+    }
+
+
+def needing_attention(flags: dict[int, IntakeFlag]) -> list[IntakeFlag]:
+    """The flagged bookings for the top of the dashboard: the most urgent first, then the soonest."""
+    ordered = sorted(flags.values(), key=lambda flag: (-flag.attention, flag.booking.starts_at, flag.booking.id))
+    return ordered[:ATTENTION_LIST_LIMIT]
+
+
+@dataclass(frozen=True)
+class IntakeLine:
+    """One of a booking's forms, as the booking's page lists it."""
+
+    title: str
+    #: "Not started", "Started" or "Sent".
+    status: str
+    sent: bool
+    #: When it was sent, or last saved; None before the client began.
+    changed_at: datetime | None
+    #: The response to open, and its flag: for the practitioner who holds the booking only.
+    response_id: int | None
+    attention_label: str
+
+
+@dataclass(frozen=True)
+class BookingIntake:
+    lines: list[IntakeLine]
+    #: Whether the actor holds the booking, the only one who may read its intake.
+    readable: bool
+    holder_name: str
+
+
+def booking_intake(booking: Booking, actor: Actor) -> BookingIntake:
+    """The booking's forms and how far the client got; what they answered and flagged only for its practitioner."""
+    lines = []
+    for item in intake.forms_to_fill(booking):
+        response = item.response
+        readable = response is not None and intake.readable_by(actor, response)
+        if item.done:
+            status, changed_at = "Sent", response.submitted_at
+        elif item.started:
+            status, changed_at = "Started", response.updated_at
+        else:
+            status, changed_at = "Not started", None
+        lines.append(
+            IntakeLine(
+                title=item.form.title,
+                status=status,
+                sent=item.done,
+                changed_at=changed_at,
+                response_id=response.id if readable else None,
+                attention_label=response.attention_label if readable else "",
+            )
+        )
+    # The rule of intake.service.readable_by, for a booking whose forms have no answers yet.
+    holds = actor.practitioner_id == booking.practitioner_id and actor.practice_id == booking.practice_id
+    return BookingIntake(lines=lines, readable=holds, holder_name=booking.practitioner.name)

@@ -46,6 +46,7 @@ def dashboard():
     practitioner = current_user._get_current_object()
     actor, now, zone = current_actor(), _now(), _zone_of_practice()
     days, more = service.upcoming_by_day(actor, zone, now)
+    flags = service.intake_flags(actor, days)
     today = local_day(now, zone)
     return render_template(
         "admin/dashboard.html",
@@ -58,6 +59,8 @@ def dashboard():
         setup=service.setup_progress(practitioner),
         failed_emails=notifications.failed_count(visible_to(actor, OutboxMessage)),
         whole_practice=actor.is_owner,
+        flags=flags,
+        needing_attention=service.needing_attention(flags),
         zone=zone,
     )
 
@@ -78,6 +81,7 @@ def _render_detail(booking: Booking, status: int = 200, message: str | None = No
             policy=booking_service.change_policy(booking, _now()),
             cancel_form=cancel_form or CancelForm(formdata=None),
             message=message,
+            intake=service.booking_intake(booking, current_actor()),
         ),
         status,
     )

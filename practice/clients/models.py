@@ -54,6 +54,8 @@ class Client(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
+    #: When the client's personal fields were anonymised (on request, or at the end of retention).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     practice: Mapped[Practice] = relationship()
 

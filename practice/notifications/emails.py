@@ -57,6 +57,27 @@ class Appointment:
     location_url: str
 
 
+@dataclass(frozen=True)
+class IntakeInvitation:
+    """What a client email may say about the booking's forms still to fill: how many, and the link.
+
+    Their titles only when the practice names services in emails: a title such as "How you
+    have been feeling (EPDS)" says as much as a service's name, and inboxes are often shared.
+    """
+
+    url: str
+    count: int
+    titles: tuple[str, ...] = ()
+
+    @property
+    def what(self) -> str:
+        """The forms, for "Before your session, please fill in …"."""
+        if self.titles:
+            quoted = [f"“{title}”" for title in self.titles]
+            return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+        return "a short form" if self.count == 1 else "a few short forms"
+
+
 def render_email(template: str, *, subject: str, practice: Sender, **context) -> RenderedEmail:
     """Render notifications/<template>.txt and .html with the same context."""
     # One line, whatever a name contains: a line break in a header could add headers of its own.
@@ -121,7 +142,7 @@ def short_time(instant: datetime, zone: str) -> str:
     return f"{local:%a} {local.day} {local:%B}, {local:%H:%M}"
 
 
-def booking_confirmed(booking: Booking, *, manage_url: str) -> RenderedEmail:
+def booking_confirmed(booking: Booking, *, manage_url: str, intake: IntakeInvitation | None = None) -> RenderedEmail:
     appt = appointment(booking, booking.client_timezone)
     return render_email(
         "booking_confirmed",
@@ -129,6 +150,7 @@ def booking_confirmed(booking: Booking, *, manage_url: str) -> RenderedEmail:
         practice=sender_of(booking.practice),
         appt=appt,
         manage_url=manage_url,
+        intake=intake,
     )
 
 
@@ -159,7 +181,7 @@ def booking_cancelled(booking: Booking, *, by: ChangedBy, message: str, rebook_u
     )
 
 
-def booking_reminder(booking: Booking, *, manage_url: str) -> RenderedEmail:
+def booking_reminder(booking: Booking, *, manage_url: str, intake: IntakeInvitation | None = None) -> RenderedEmail:
     appt = appointment(booking, booking.client_timezone)
     return render_email(
         "booking_reminder",
@@ -167,6 +189,7 @@ def booking_reminder(booking: Booking, *, manage_url: str) -> RenderedEmail:
         practice=sender_of(booking.practice),
         appt=appt,
         manage_url=manage_url,
+        intake=intake,
     )
 
 
@@ -211,6 +234,25 @@ def practitioner_reschedule(booking: Booking, *, previous_start: datetime, by: C
     )
 
 
+def intake_attention(booking: Booking, *, intake_url: str) -> RenderedEmail:
+    """Tell the practitioner an intake needs reading before the session: when, and where to read it.
+
+    Given the session's time (and the service's name, where the practice allows it) and
+    nothing else: not the client's name, and not a word of what they answered, scored or were
+    flagged for.
+    """
+    appt = appointment(booking, booking.practice.timezone)
+    return render_email(
+        "intake_attention",
+        subject=_named(f"An intake needs your attention before the session on {appt.short_when}", appt),
+        practice=sender_of(booking.practice),
+        session_when=appt.when,
+        zone=appt.zone,
+        service_name=appt.service_name,
+        intake_url=intake_url,
+    )
+
+
 def password_reset(practitioner: Practitioner, *, reset_url: str) -> RenderedEmail:
     return render_email(
         "password_reset",
@@ -242,3 +284,14 @@ def _video_link(service: Service) -> str:
 def _named(subject: str, appt: Appointment) -> str:
     # Inboxes are often shared: the service is named only when the practice turned that on.
     return f"{subject} — {appt.service_name}" if appt.service_name else subject
+
+
+def erasure_requested(practitioner: Practitioner, *, requests_url: str) -> RenderedEmail:
+    """To the practitioner who confirms it: "a client" asked for erasure, and where to confirm. Nothing of who."""
+    return render_email(
+        "erasure_requested",
+        subject=f"A client request is waiting in Tend — {practitioner.practice.name}",
+        practice=sender_of(practitioner.practice),
+        practitioner_name=practitioner.name,
+        requests_url=requests_url,
+    )

@@ -32,6 +32,10 @@ class MessageKind(enum.Enum):
     practitioner_reschedule = "practitioner_reschedule"
     password_reset = "password_reset"
     invitation = "invitation"
+    #: To the practitioner: an intake needs attention. A link, never a word of the answers.
+    intake_attention = "intake_attention"
+    #: To the practitioner: a client asked for their data to be erased.
+    erasure_requested = "erasure_requested"
 
 
 #: What each kind of message is, as the Emails page names it.
@@ -45,6 +49,8 @@ KIND_LABELS = {
     MessageKind.practitioner_reschedule: "Booking moved notice",
     MessageKind.password_reset: "Password reset link",
     MessageKind.invitation: "Invitation to join the practice",
+    MessageKind.intake_attention: "Intake needs attention",
+    MessageKind.erasure_requested: "Erasure request",
 }
 #: Messages to the client; the practice's contact address takes their replies.
 CLIENT_KINDS = frozenset(

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from practice.accounts.models import Invitation, Practice, Practitioner
@@ -18,16 +18,23 @@ from practice.booking.signals import booking_cancelled, booking_confirmed, booki
 from practice.booking.states import BookingStatus, ChangedBy
 from practice.extensions import begin_write_transaction, db
 from practice.external_urls import external_url
+from practice.intake import service as intake
+from practice.intake.models import ErasureRequest, IntakeResponse
+from practice.intake.signals import erasure_requested, intake_needs_attention
 from practice.notifications import emails
 from practice.notifications.calendar import CalendarMethod, booking_calendar
-from practice.notifications.emails import RenderedEmail
+from practice.notifications.emails import IntakeInvitation, RenderedEmail
 from practice.notifications.models import MessageKind, OutboxMessage, OutboxStatus
 from practice.security import audit
 from practice.security.audit import Actor
+from practice.security.authz import visible_to
 from practice.security.models import AuditAction
 
 #: The Emails page shows this many messages at a time.
 PAGE_SIZE = 50
+#: Notices that an intake needs attention are their addressee's alone: not even the practice's
+#: owner, who may not read a colleague's intakes, learns from the Emails page that one was flagged.
+ADDRESSEE_ONLY = (MessageKind.intake_attention,)
 #: Who can change a booking; the wording of every change email depends on it.
 MOVERS = (ChangedBy.client, ChangedBy.practitioner)
 #: A sent message's recipient, subject and content are kept this long (sealed) for the Emails
@@ -72,14 +79,20 @@ def _booking_cancelled(booking: Booking, *, now: datetime, by: ChangedBy, messag
     owe_booking_cancelled(booking, now=now, by=by, message=message)
 
 
+@intake_needs_attention.connect
+def _intake_needs_attention(response: IntakeResponse, *, now: datetime, **_) -> None:
+    owe_intake_attention(response, now=now)
+
+
 def owe_booking_confirmed(booking: Booking, *, now: datetime) -> None:
-    """Owe the client a confirmation (.ics invitation, manage link) and the practitioner a notice."""
+    """Owe the client a confirmation (.ics invitation, manage link, and the intake link when
+    forms are asked for) and the practitioner a notice."""
     _assign_ids(booking)
     manage_url = manage_url_for(booking)
     _owe_client(
         booking,
         MessageKind.booking_confirmed,
-        emails.booking_confirmed(booking, manage_url=manage_url),
+        emails.booking_confirmed(booking, manage_url=manage_url, intake=intake_invitation_for(booking, now)),
         ics=_calendar(booking, CalendarMethod.request, now),
         now=now,
     )
@@ -168,13 +181,56 @@ def owe_reminder(booking: Booking, *, now: datetime) -> bool:
     if _already_owed(key):
         return False
     manage_url = manage_url_for(booking)
-    email = emails.booking_reminder(booking, manage_url=manage_url)
+    email = emails.booking_reminder(booking, manage_url=manage_url, intake=intake_invitation_for(booking, now))
     try:
         with db.session.begin_nested():
             _owe_client(booking, MessageKind.booking_reminder, email, now=now, dedupe_key=key)
     except IntegrityError:
         return False
     return True
+
+
+def intake_attention_key(response: IntakeResponse) -> str:
+    return f"intake-attention:{response.id}"
+
+
+def owe_intake_attention(response: IntakeResponse, *, now: datetime) -> bool:
+    """Owe the practitioner who holds the booking an email that its intake needs attention; False if already owed.
+
+    The email links to the intake and says when the session is: never who the client is, nor
+    any answer, score or flag. Once per response, whatever the pages saved after; as with
+    reminders, the dedupe key settles a race inside a savepoint, so the client's save survives it.
+    """
+    key = intake_attention_key(response)
+    if _already_owed(key):
+        return False
+    booking = response.booking
+    email = emails.intake_attention(booking, intake_url=intake_url_for(response))
+    try:
+        with db.session.begin_nested():
+            _add(
+                MessageKind.intake_attention,
+                practitioner=booking.practitioner,
+                booking=booking,
+                recipient=booking.practitioner.email,
+                email=email,
+                now=now,
+                dedupe_key=key,
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def intake_invitation_for(booking: Booking, now: datetime) -> IntakeInvitation | None:
+    """What the client's confirmation or reminder says about the booking's forms not yet sent; None when there are none."""
+    if not intake.is_open(booking, now):
+        return None
+    unfilled = [item.form for item in intake.forms_to_fill(booking) if not item.done]
+    if not unfilled:
+        return None
+    titles = () if booking.practice.discreet_emails else tuple(form.title for form in unfilled)
+    return IntakeInvitation(url=intake.intake_url(booking), count=len(unfilled), titles=titles)
 
 
 def owe_password_reset(practitioner: Practitioner, *, reset_url: str, now: datetime) -> None:
@@ -239,6 +295,19 @@ def retry_message(message_id: int, *, now: datetime) -> bool:
     return True
 
 
+def visible_messages(actor: Actor) -> ColumnElement[bool]:
+    """SQL filter for the messages the Emails page shows `actor`."""
+    return and_(
+        visible_to(actor, OutboxMessage),
+        or_(OutboxMessage.kind.not_in(ADDRESSEE_ONLY), OutboxMessage.practitioner_id == actor.practitioner_id),
+    )
+
+
+def may_see(actor: Actor, message: OutboxMessage) -> bool:
+    """Whether `actor`, who may manage the message's practice or booking, may also open this message."""
+    return message.kind not in ADDRESSEE_ONLY or message.practitioner_id == actor.practitioner_id
+
+
 def messages_for(visible, *, page: int = 1) -> tuple[list[OutboxMessage], bool]:
     """One page of the messages `visible` (a SQL filter) selects, newest first; and whether there are older ones."""
     messages = db.session.scalars(
@@ -299,6 +368,11 @@ def manage_url_for(booking: Booking) -> str:
 
 def admin_url_for(booking: Booking) -> str:
     return external_url("admin.booking_detail", booking_id=booking.id)
+
+
+def intake_url_for(response: IntakeResponse) -> str:
+    """The practitioner's link to read an intake in the panel; only they can open it."""
+    return external_url("intake_admin.read_intake", response_id=response.id)
 
 
 def rebook_url_for(booking: Booking) -> str:
@@ -416,3 +490,25 @@ def _add(
     )
     db.session.add(message)
     return message
+
+
+@erasure_requested.connect
+def _erasure_requested(request: ErasureRequest, *, now: datetime, **_) -> None:
+    owe_erasure_request_notice(request, now=now)
+
+
+def owe_erasure_request_notice(request: ErasureRequest, *, now: datetime) -> None:
+    """Owe the practitioner named on the request a notice that "a client" asked for erasure.
+
+    A link to the requests page and nothing of who asked: mail is often read by someone else.
+    Tied to no booking, so erasing the client leaves this notice, which names nobody, as it is.
+    """
+    practitioner = db.session.get(Practitioner, request.practitioner_id)
+    _add(
+        MessageKind.erasure_requested,
+        practitioner=practitioner,
+        booking=None,
+        recipient=practitioner.email,
+        email=emails.erasure_requested(practitioner, requests_url=external_url("privacy_admin.erasure_requests")),
+        now=now,
+    )

@@ -1,12 +1,12 @@
 """The Emails page: every message Tend owes or sent for the practice, rendered as it went out."""
 from datetime import datetime, timezone
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from practice.notifications import service
 from practice.notifications.models import OutboxMessage
-from practice.security.authz import found_or_404, visible_to
+from practice.security.authz import found_or_404
 from practice.security.headers import email_preview
 from practice.security.private_pages import current_actor, make_private
 
@@ -24,6 +24,8 @@ def _read_message(message_id: int, what: str) -> OutboxMessage:
     """The message, if the actor may see it, its reading recorded first."""
     actor = current_actor()
     message = found_or_404(OutboxMessage, message_id, actor)
+    if not service.may_see(actor, message):
+        abort(404)
     service.record_content_read(message, actor=actor, now=_now(), what=what)
     return message
 
@@ -31,7 +33,7 @@ def _read_message(message_id: int, what: str) -> OutboxMessage:
 @bp.get("/")
 def list_messages():
     page = min(max(request.args.get("page", 1, type=int), 1), LAST_PAGE)
-    visible = visible_to(current_actor(), OutboxMessage)
+    visible = service.visible_messages(current_actor())
     messages, more = service.messages_for(visible, page=page)
     return render_template(
         "notifications/emails.html",
@@ -62,7 +64,9 @@ def message_html(message_id: int):
 
 @bp.post("/<int:message_id>/send-again")
 def send_again(message_id: int):
-    found_or_404(OutboxMessage, message_id, current_actor())
+    actor = current_actor()
+    if not service.may_see(actor, found_or_404(OutboxMessage, message_id, actor)):
+        abort(404)
     if service.retry_message(message_id, now=_now()):
         flash("This email is back in the queue. Tend will try to send it again within a minute or so.", "success")
     else:

@@ -25,6 +25,15 @@ class AuditAction(enum.Enum):
     sealed_read = "sealed_read"
     exported = "exported"
     data_key_rotated = "data_key_rotated"
+    #: An intake's answers shown to the practitioner who holds the booking; printed; downloaded.
+    intake_read = "intake_read"
+    intake_printed = "intake_printed"
+    intake_exported = "intake_exported"
+    #: By the client, from their manage link.
+    client_data_downloaded = "client_data_downloaded"
+    erasure_requested = "erasure_requested"
+    #: Never says what was erased: only that it was, for which client record.
+    client_erased = "client_erased"
 
 
 AUDIT_ACTION_LABELS = {
@@ -41,6 +50,12 @@ AUDIT_ACTION_LABELS = {
     AuditAction.sealed_read: "Read private details",
     AuditAction.exported: "Exported records",
     AuditAction.data_key_rotated: "Rotated the data key",
+    AuditAction.intake_read: "Read an intake",
+    AuditAction.intake_printed: "Printed an intake",
+    AuditAction.intake_exported: "Downloaded an intake",
+    AuditAction.client_data_downloaded: "Client downloaded their data",
+    AuditAction.erasure_requested: "Client asked for erasure",
+    AuditAction.client_erased: "Erased a client's data",
 }
 
 

@@ -1,10 +1,16 @@
 """axe-core finds nothing serious or critical on any public page, nor on the owner's admin pages."""
 import re
+from datetime import datetime, timezone
 from types import SimpleNamespace
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
+
+from practice.booking.models import Booking
+from practice.extensions import db
+from practice.intake import service as intake_service
+from tests.browser.test_intake_journey import GRIEF, booking_asking_for
 
 pytestmark = pytest.mark.browser
 
@@ -141,6 +147,41 @@ def _audit(page: Page, demo) -> None:
     expect(page.get_by_role("table", name="Audit entries")).to_contain_text("Logged in")
 
 
+def _intake_forms(page: Page, demo) -> None:
+    page.goto(demo.intake("grief").intake)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Before your session")
+
+
+def _intake_question(page: Page, demo) -> None:
+    """The grief form's first page, its question shown only after "In my own words" revealed."""
+    _intake_forms(page, demo)
+    page.get_by_role("link", name="Start “Before we meet”").click()
+    page.get_by_role("group", name="If you would like to, tell us what happened.").get_by_label("In my own words").check()
+    expect(page.get_by_label("In your own words", exact=True)).to_be_visible()
+
+
+def _intake_question_with_errors(page: Page, demo) -> None:
+    _intake_question(page, demo)
+    page.get_by_label("In your own words", exact=True).fill("x" * 4001)
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("alert")).to_contain_text("Please keep this to 4,000 characters")
+
+
+def _intake_scale(page: Page, demo) -> None:
+    """The massage form's second page: a 0–10 scale with words at its ends, and checkbox groups."""
+    booked = demo.intake("massage", service_name=MASSAGE)
+    page.goto(f"{booked.intake}/{booked.form_id}")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_role("group", name="How much pain are you in at the moment?")).to_be_visible()
+
+
+def _intake_sent_with_crisis_resources(page: Page, demo) -> None:
+    """The EPDS sent with item 10 above zero: the thanks, below the practice's crisis resources."""
+    booked = demo.intake("epds", answered=({"q-epds_1": ["0"]}, {"q-epds_10": ["1"]}))
+    page.goto(f"{booked.intake}/{booked.form_id}/sent")
+    expect(page.get_by_role("region", name="If you need support right now")).to_be_visible()
+
+
 PAGES = {
     "practice": _practice,
     "practitioner": _practitioner,
@@ -162,6 +203,11 @@ PAGES = {
     "practice-settings-with-errors": _practice_settings_with_errors,
     "team": _team_with_a_pending_invitation,
     "audit": _audit,
+    "intake-forms": _intake_forms,
+    "intake-question": _intake_question,
+    "intake-question-with-errors": _intake_question_with_errors,
+    "intake-scale": _intake_scale,
+    "intake-sent-with-crisis-resources": _intake_sent_with_crisis_resources,
 }
 
 
@@ -178,9 +224,25 @@ def describe(violations: list[dict]) -> str:
 
 
 @pytest.fixture
-def demo(service_path, invitation_path, log_in):
+def intake(demo_app):
+    """intake(template, service_name=GRIEF, answered=()) → a demo booking whose service asks for the form,
+    with `answered` pages of it already saved (all of them: it is sent)."""
+
+    def booked(template: str, service_name: str = GRIEF, answered: tuple[dict, ...] = ()) -> SimpleNamespace:
+        found = booking_asking_for(demo_app, service_name, template)
+        with demo_app.app_context():
+            booking = db.session.get(Booking, found.id)
+            for step, posted in enumerate(answered):
+                intake_service.save_page(booking, found.form_id, step, posted, now=datetime.now(timezone.utc))
+        return found
+
+    return booked
+
+
+@pytest.fixture
+def demo(service_path, invitation_path, log_in, intake):
     """What the pages need to reach into the demo practice."""
-    return SimpleNamespace(service_path=service_path, invitation_path=invitation_path, log_in=log_in)
+    return SimpleNamespace(service_path=service_path, invitation_path=invitation_path, log_in=log_in, intake=intake)
 
 
 @pytest.mark.parametrize("reach", PAGES.values(), ids=PAGES.keys())

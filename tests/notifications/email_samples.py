@@ -8,6 +8,9 @@ from practice.accounts.models import Practitioner
 from practice.booking.models import Booking
 from practice.catalog.models import LocationKind
 from practice.extensions import db
+from practice.intake import service as intake
+from practice.privacy import service as privacy
+from practice.security.audit import Actor
 from practice.notifications import service
 from practice.notifications.models import MessageKind, OutboxMessage
 from practice.booking.states import ChangedBy
@@ -84,6 +87,9 @@ def snapshot() -> dict[MessageKind, Sent]:
 
 def owe_every_kind(booking, *, by: ChangedBy = ChangedBy.practitioner, message: str = PRACTITIONER_MESSAGE) -> dict[MessageKind, Sent]:
     """One message of every kind for `booking`, as its life would produce them."""
+    _send_an_intake_needing_attention(booking)
+    # Committed at once too, like the client's request from their manage link.
+    privacy.request_erasure(booking, actor=Actor(), now=NOW)
     service.owe_booking_confirmed(booking, now=NOW)
     previous_start = move(booking, timedelta(days=1))
     service.owe_booking_rescheduled(booking, previous_start=previous_start, now=NOW, by=by, message=message)
@@ -98,3 +104,12 @@ def owe_every_kind(booking, *, by: ChangedBy = ChangedBy.practitioner, message: 
         expires_at=NOW + timedelta(days=7), now=NOW,
     )
     return sent | snapshot()
+
+
+def _send_an_intake_needing_attention(booking: Booking) -> None:
+    # First, and committed (intake operations run in transactions of their own); the form is sent,
+    # so the booking's other emails have no form left to ask for.
+    form = intake.create_form(booking.practitioner, template="epds", now=NOW)
+    intake.set_services_asking(form, [booking.service_id])
+    intake.save_page(booking, form.id, 0, {}, now=NOW)
+    intake.save_page(booking, form.id, 1, {"q-epds_10": ["1"]}, now=NOW)

@@ -26,7 +26,8 @@ from tests.notifications.email_samples import (
 
 CLIENT_KINDS = {MessageKind.booking_confirmed, MessageKind.booking_rescheduled, MessageKind.booking_cancelled, MessageKind.booking_reminder}
 WITH_MANAGE_LINK = [MessageKind.booking_confirmed, MessageKind.booking_rescheduled, MessageKind.booking_reminder]
-ACCOUNT_KINDS = {MessageKind.password_reset, MessageKind.invitation}
+#: Emails about an account or the practice, tied to no booking: they have no service to name.
+ACCOUNT_KINDS = {MessageKind.password_reset, MessageKind.invitation, MessageKind.erasure_requested}
 BOOKING_KINDS = [kind for kind in MessageKind if kind not in ACCOUNT_KINDS]
 
 

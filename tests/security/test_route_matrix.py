@@ -12,8 +12,11 @@ from sqlalchemy import func, select
 from practice.accounts import invitations
 from practice.accounts.models import Invitation, Practice, Role
 from practice.booking.models import Booking
+from practice.clients.models import Client
 from practice.catalog.models import Service, ServiceStatus
 from practice.extensions import db
+from practice.intake import service as intake
+from practice.intake.models import ErasureRequest, IntakeForm, IntakeFormVersion, IntakeResponse, ServiceIntakeForm
 from practice.notifications.models import OutboxMessage
 from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours
 from practice.security.audit import Actor
@@ -28,6 +31,8 @@ OWNER = "owner"
 ROW = "row"
 #: A row of the practice as a whole (an invitation): its owner alone.
 PRACTICE_ROW = "practice row"
+#: An intake: the practitioner who holds the booking alone — not even the practice's owner.
+HOLDER = "holder"
 
 ADMIN_ROUTES = {
     ("GET", "/admin/"): MEMBER,
@@ -70,6 +75,29 @@ ADMIN_ROUTES = {
     ("GET", "/admin/emails/<int:message_id>"): ROW,
     ("GET", "/admin/emails/<int:message_id>/html"): ROW,
     ("POST", "/admin/emails/<int:message_id>/send-again"): ROW,
+    ("GET", "/admin/forms/"): MEMBER,
+    ("POST", "/admin/forms/new"): MEMBER,
+    ("GET", "/admin/forms/<int:form_id>"): ROW,
+    ("POST", "/admin/forms/<int:form_id>"): ROW,
+    ("POST", "/admin/forms/<int:form_id>/archive"): ROW,
+    ("GET", "/admin/forms/<int:form_id>/preview"): ROW,
+    ("POST", "/admin/forms/<int:form_id>/services"): ROW,
+    ("POST", "/admin/forms/<int:form_id>/sections"): ROW,
+    ("GET", "/admin/forms/<int:form_id>/sections/<section_key>"): ROW,
+    ("POST", "/admin/forms/<int:form_id>/sections/<section_key>"): ROW,
+    ("POST", "/admin/forms/<int:form_id>/sections/<section_key>/delete"): ROW,
+    ("POST", "/admin/forms/<int:form_id>/sections/<section_key>/move"): ROW,
+    ("GET", "/admin/forms/<int:form_id>/sections/<section_key>/questions/new"): ROW,
+    ("POST", "/admin/forms/<int:form_id>/sections/<section_key>/questions/new"): ROW,
+    ("GET", "/admin/forms/<int:form_id>/questions/<question_key>"): ROW,
+    ("POST", "/admin/forms/<int:form_id>/questions/<question_key>"): ROW,
+    ("POST", "/admin/forms/<int:form_id>/questions/<question_key>/delete"): ROW,
+    ("POST", "/admin/forms/<int:form_id>/questions/<question_key>/move"): ROW,
+    ("GET", "/admin/intake/<int:response_id>"): HOLDER,
+    ("GET", "/admin/intake/<int:response_id>/print"): HOLDER,
+    ("GET", "/admin/intake/<int:response_id>/export"): HOLDER,
+    ("GET", "/admin/erasure-requests/"): MEMBER,
+    ("POST", "/admin/erasure-requests/<int:request_id>/confirm"): ROW,
 }
 
 ACTORS = ("visitor", "other practice's owner", "practitioner of the practice", "owner")
@@ -115,7 +143,19 @@ def _rows_of(practitioner, now: datetime) -> dict:
     message = make_outbox_message(
         practitioner, booking_id=booking.id, recipient=f"client-of-{practitioner.id}@example.org", status=OutboxStatus.failed
     ).id
+    form = intake.create_form(practitioner, template="massage", now=now)
+    intake.set_services_asking(form, [service.id])
+    intake.save_page(booking, form.id, 0, {"q-bleeding_now": ["heavy"]}, now=now)
+    response = db.session.scalar(select(IntakeResponse.id).where(IntakeResponse.booking_id == booking.id))
+    erasure = ErasureRequest(
+        practice_id=booking.practice_id, practitioner_id=practitioner.id, client_id=booking.client_id,
+        booking_id=booking.id, requested_at=now,
+    )
+    db.session.add(erasure)
+    db.session.commit()
     return {
+        "form_id": form.id, "section_key": "recovery", "question_key": "bleeding_now", "response_id": response,
+        "request_id": erasure.id,
         "service_id": service.id, "range_id": weekly, "override_id": override.id, "time_off_id": away.id,
         "booking_id": booking.id, "message_id": message, "own_service": own.id, "session_id": session.id,
         "own_range_id": own_weekly.id,
@@ -157,7 +197,7 @@ def _url(rule: str, values: dict, invitation_id: int) -> str:
         row_values = {**row_values, "service_id": values["own_service"], "range_id": values["own_range_id"]}
     url = rule
     for name, value in row_values.items():
-        url = url.replace(f"<int:{name}>", str(value))
+        url = url.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
     assert "<" not in url, url
     return url
 
@@ -174,6 +214,12 @@ def _snapshot(app) -> tuple:
             tuple(db.session.execute(select(Invitation.id, Invitation.revoked_at).order_by(Invitation.id))),
             tuple(db.session.execute(select(Practice.id, Practice.name).order_by(Practice.id))),
             tuple(db.session.execute(select(OutboxMessage.id, OutboxMessage.status).order_by(OutboxMessage.id))),
+            tuple(db.session.execute(select(IntakeForm.id, IntakeForm.title, IntakeForm.archived_at).order_by(IntakeForm.id))),
+            tuple(db.session.execute(select(IntakeFormVersion.id, IntakeFormVersion.definition_json).order_by(IntakeFormVersion.id))),
+            tuple(db.session.execute(select(ServiceIntakeForm.service_id, ServiceIntakeForm.form_id).order_by(ServiceIntakeForm.form_id))),
+            tuple(db.session.execute(select(ErasureRequest.id, ErasureRequest.completed_at).order_by(ErasureRequest.id))),
+            tuple(db.session.execute(select(Client.id, Client.erased_at).order_by(Client.id))),
+            db.session.scalar(select(func.count(IntakeResponse.id))),
         )
 
 
@@ -187,6 +233,9 @@ def _expected(kind: str, actor: str, whose: str) -> str:
         return "allowed" if actor in ("owner", "other practice's owner") else "not found"
     if kind == PRACTICE_ROW:
         return "allowed" if actor == "owner" else "not found"
+    if kind == HOLDER:
+        holder = "owner" if whose == "owner" else "practitioner of the practice"
+        return "allowed" if actor == holder else "not found"
     if actor == "owner":
         return "allowed"
     if actor == "practitioner of the practice" and whose == "member":
@@ -201,7 +250,7 @@ CASES = [
 ] + [
     (method, rule, actor, "member")
     for (method, rule), kind in ADMIN_ROUTES.items()
-    if kind == ROW
+    if kind in (ROW, HOLDER)
     for actor in ("practitioner of the practice", "owner")
 ]
 

@@ -1,0 +1,1 @@
+"""Client rights: a client downloads what the practice holds about them, and has it erased."""
