@@ -15,9 +15,9 @@ from huey import Huey, RedisHuey, crontab
 from huey.storage import SqliteStorage
 
 from practice import create_app
-from practice.config import default_instance_path, queue_settings_from_environment
 from practice.accounts import service as accounts
 from practice.booking import service as booking_service
+from practice.config import default_instance_path, queue_settings_from_environment
 from practice.notifications import delivery, reminders
 from practice.notifications import service as notifications
 from practice.privacy import service as privacy

@@ -15,7 +15,7 @@ from practice.intake.definitions import ATTENTION_LABELS, Attention
 from practice.scheduling.models import WeeklyHours
 from practice.security import audit
 from practice.security.audit import Actor
-from practice.security.authz import visible_to
+from practice.security.authz import holds, may_manage, visible_to
 from practice.security.models import AuditAction
 from practice.timeformats import local_day
 
@@ -180,13 +180,11 @@ def booking_intake(booking: Booking, actor: Actor) -> BookingIntake:
     lines = []
     for item in intake.forms_to_fill(booking):
         response = item.response
-        readable = response is not None and intake.readable_by(actor, response)
-        if item.done:
-            status, changed_at = "Sent", response.submitted_at
-        elif item.started:
-            status, changed_at = "Started", response.updated_at
-        else:
+        readable = response is not None and may_manage(actor, response)
+        if response is None:
             status, changed_at = "Not started", None
+        else:
+            status, changed_at = response.status_label, response.submitted_at or response.updated_at
         lines.append(
             IntakeLine(
                 title=item.form.title,
@@ -197,6 +195,4 @@ def booking_intake(booking: Booking, actor: Actor) -> BookingIntake:
                 attention_label=response.attention_label if readable else "",
             )
         )
-    # The rule of intake.service.readable_by, for a booking whose forms have no answers yet.
-    holds = actor.practitioner_id == booking.practitioner_id and actor.practice_id == booking.practice_id
-    return BookingIntake(lines=lines, readable=holds, holder_name=booking.practitioner.name)
+    return BookingIntake(lines=lines, readable=holds(actor, booking), holder_name=booking.practitioner.name)

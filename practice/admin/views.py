@@ -11,8 +11,7 @@ from practice.booking import service as booking_service
 from practice.booking.models import Booking
 from practice.booking.times import times_page
 from practice.notifications import service as notifications
-from practice.notifications.models import OutboxMessage
-from practice.security.authz import found_or_404, visible_to
+from practice.security.authz import found_or_404
 from practice.security.private_pages import current_actor, make_private
 from practice.timeformats import (
     instant_for_url,
@@ -57,7 +56,7 @@ def dashboard():
         tomorrow=today + timedelta(days=1),
         cancelled=service.recently_cancelled(actor, now),
         setup=service.setup_progress(practitioner),
-        failed_emails=notifications.failed_count(visible_to(actor, OutboxMessage)),
+        failed_emails=notifications.failed_count(notifications.visible_messages(actor)),
         whole_practice=actor.is_owner,
         flags=flags,
         needing_attention=service.needing_attention(flags),

@@ -35,40 +35,32 @@ class NewFormForm(FlaskForm):
             raise ValidationError("Please give the new form a title.")
 
 
-class DetailsForm(FlaskForm):
-    title = StringField(
-        "Title",
+def _title_field(label: str, missing: str) -> StringField:
+    return StringField(
+        label,
         default="",
         filters=[strip_whitespace],
-        validators=[
-            _filled("Please give the form a title."),
-            Length(max=MAX_TITLE, message=f"Please keep the title to {MAX_TITLE} characters."),
-        ],
+        validators=[_filled(missing), Length(max=MAX_TITLE, message=f"Please keep the title to {MAX_TITLE} characters.")],
     )
-    intro = TextAreaField(
+
+
+def _intro_field() -> TextAreaField:
+    return TextAreaField(
         "Introduction (optional)",
         default="",
         filters=[strip_whitespace],
         validators=[Length(max=MAX_TEXT, message=f"Please keep the introduction to {MAX_TEXT:,} characters.")],
     )
+
+
+class DetailsForm(FlaskForm):
+    title = _title_field("Title", "Please give the form a title.")
+    intro = _intro_field()
 
 
 class SectionForm(FlaskForm):
-    title = StringField(
-        "Section title",
-        default="",
-        filters=[strip_whitespace],
-        validators=[
-            _filled("Please give the section a title."),
-            Length(max=MAX_TITLE, message=f"Please keep the title to {MAX_TITLE} characters."),
-        ],
-    )
-    intro = TextAreaField(
-        "Introduction (optional)",
-        default="",
-        filters=[strip_whitespace],
-        validators=[Length(max=MAX_TEXT, message=f"Please keep the introduction to {MAX_TEXT:,} characters.")],
-    )
+    title = _title_field("Section title", "Please give the section a title.")
+    intro = _intro_field()
 
 
 #: The fields each type of question uses, besides its wording and condition.

@@ -1,7 +1,7 @@
 """The intake link: a booking's public id signed with a timestamp, good for INTAKE_LINK_DAYS and only
 while the booking is to come. It lets a client fill and resume the booking's forms, nothing else."""
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from practice.external_urls import external_url
 
@@ -19,19 +19,18 @@ def intake_token(public_id: str) -> str:
 
 def public_id_from_token(token: str) -> str | None:
     """The public id a token was signed for; None when expired, tampered with or not ours."""
-    max_age = int(current_app.config.get("INTAKE_LINK_DAYS", DEFAULT_DAYS)) * 86400
-    try:
-        public_id = _serializer().loads(token, max_age=max_age)
-    except (BadSignature, SignatureExpired):
-        return None
-    return public_id if isinstance(public_id, str) else None
+    return _public_id(token, max_age=int(current_app.config.get("INTAKE_LINK_DAYS", DEFAULT_DAYS)) * 86400)
 
 
 def public_id_from_expired_token(token: str) -> str | None:
     """The public id of a token we signed, however old: only to say whom to contact once it has expired."""
+    return _public_id(token, max_age=None)
+
+
+def _public_id(token: str, *, max_age: int | None) -> str | None:
     try:
-        public_id = _serializer().loads(token)
-    except BadSignature:
+        public_id = _serializer().loads(token, max_age=max_age)
+    except BadSignature:  # SignatureExpired included
         return None
     return public_id if isinstance(public_id, str) else None
 

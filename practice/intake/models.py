@@ -87,10 +87,10 @@ RESPONSE_STATUS_LABELS = {ResponseStatus.in_progress: "Started", ResponseStatus.
 class IntakeResponse(db.Model):
     """One client's answers to one form for one booking, saved page by page, sealed.
 
-    Only the practitioner who holds the booking may read it (see intake.service.readable_by).
+    Only the practitioner who holds the booking may read it: not even the practice's owner.
     """
 
-    __access__ = Access.practitioner
+    __access__ = Access.holder
     __table_args__ = (
         UniqueConstraint("booking_id", "form_id", name="uq_intake_response_booking_form"),
         enum_check("status", ResponseStatus),

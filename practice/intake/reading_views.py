@@ -2,10 +2,11 @@
 import json
 from datetime import datetime, timezone
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, render_template
 
 from practice.intake import service
 from practice.intake.models import IntakeResponse
+from practice.security.authz import found_or_404
 from practice.security.models import AuditAction
 from practice.security.private_pages import current_actor, make_private
 
@@ -19,9 +20,7 @@ def _now() -> datetime:
 def _read_or_404(response_id: int, how: AuditAction) -> IntakeResponse:
     """The response, once its reading is in the audit trail; 404 for anyone but the practitioner holding the booking."""
     actor = current_actor()
-    response = service.response_readable_by(actor, response_id)
-    if response is None:
-        abort(404)
+    response = found_or_404(IntakeResponse, response_id, actor)
     service.record_read(response, actor=actor, how=how, now=_now())
     return response
 

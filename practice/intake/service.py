@@ -28,7 +28,7 @@ from practice.intake.starter_forms import STARTER_FORMS
 from practice.security import audit
 from practice.security.audit import Actor
 from practice.security.models import AuditAction
-from practice.sqltypes import MAX_ID
+
 
 class IntakeClosed(Exception):
     """The booking's forms can no longer be filled: it is cancelled or its session has begun."""
@@ -119,27 +119,22 @@ def set_services_asking(form: IntakeForm, service_ids: Iterable[int]) -> None:
             ServiceIntakeForm.form_id == form.id, ServiceIntakeForm.service_id.in_(current - wanted)
         )
     )
-    for service_id in sorted(wanted - current):
-        position = db.session.scalar(
-            select(func.count()).select_from(ServiceIntakeForm).where(ServiceIntakeForm.service_id == service_id)
-        )
-        db.session.add(ServiceIntakeForm(service_id=service_id, form_id=form.id, position=position))
+    added = sorted(wanted - current)
+    # A form newly asked for comes after the service's others.
+    asked_already = dict(
+        db.session.execute(
+            select(ServiceIntakeForm.service_id, func.count())
+            .where(ServiceIntakeForm.service_id.in_(added))
+            .group_by(ServiceIntakeForm.service_id)
+        ).all()
+    )
+    for service_id in added:
+        db.session.add(ServiceIntakeForm(service_id=service_id, form_id=form.id, position=asked_already.get(service_id, 0)))
     db.session.commit()
 
 
 def services_asking(form_id: int) -> list[int]:
     return list(db.session.scalars(select(ServiceIntakeForm.service_id).where(ServiceIntakeForm.form_id == form_id)))
-
-
-def forms_of(practitioner_ids: Iterable[int], *, archived: bool = False) -> list[IntakeForm]:
-    archived_filter = IntakeForm.archived_at.is_not(None) if archived else IntakeForm.archived_at.is_(None)
-    return list(
-        db.session.scalars(
-            select(IntakeForm)
-            .where(IntakeForm.practitioner_id.in_(list(practitioner_ids)), archived_filter)
-            .order_by(IntakeForm.title, IntakeForm.id)
-        )
-    )
 
 
 def current_and_archived_forms(visible) -> tuple[list[IntakeForm], list[IntakeForm]]:
@@ -178,15 +173,15 @@ class FormToFill:
 
 
 def booking_for_intake_token(token: str) -> Booking | None:
-    public_id = links.public_id_from_token(token)
-    if public_id is None:
-        return None
-    return db.session.scalar(select(Booking).where(Booking.public_id == public_id))
+    return _booking_by_public_id(links.public_id_from_token(token))
 
 
 def booking_for_expired_intake_token(token: str) -> Booking | None:
     """The booking a genuine but expired intake link was for: enough to name the practice, never to open its forms."""
-    public_id = links.public_id_from_expired_token(token)
+    return _booking_by_public_id(links.public_id_from_expired_token(token))
+
+
+def _booking_by_public_id(public_id: str | None) -> Booking | None:
     if public_id is None:
         return None
     return db.session.scalar(select(Booking).where(Booking.public_id == public_id))
@@ -225,6 +220,11 @@ def definition_for(item: FormToFill) -> FormDefinition:
     """What the client answers: the version their response began with, or the newest."""
     version = item.response.version if item.response is not None else item.form.latest
     return version.definition
+
+
+def reached_step(item: FormToFill) -> int:
+    """The furthest page the client may open: pages are answered in order, and any earlier one again."""
+    return item.response.step if item.response is not None else 0
 
 
 def answers_of(response: IntakeResponse | None) -> dict:
@@ -268,7 +268,7 @@ def save_page(booking: Booking, form_id: int, step: int, posted: dict[str, list[
         db.session.rollback()
         raise IntakeClosed()
     definition = definition_for(item)
-    if not 0 <= step < len(definition.sections):
+    if not 0 <= step <= min(reached_step(item), len(definition.sections) - 1):
         db.session.rollback()
         raise IntakeClosed()
     section = definition.sections[step]
@@ -340,25 +340,6 @@ def shows_crisis_resources(response: IntakeResponse | None, booking: Booking) ->
 
 
 # --- the practitioner's side ----------------------------------------------------------------
-
-
-def readable_by(actor: Actor, response: IntakeResponse) -> bool:
-    """Only the practitioner who holds the booking reads its intake: not the practice's owner, not a colleague."""
-    return actor.practitioner_id is not None and response.practice_id == actor.practice_id and (
-        response.practitioner_id == actor.practitioner_id
-    )
-
-
-def response_readable_by(actor: Actor, response_id: int) -> IntakeResponse | None:
-    """The response if `actor` may read it; None otherwise, so a reader is never told whether it exists."""
-    response = db.session.get(IntakeResponse, response_id) if 0 < response_id <= MAX_ID else None
-    return response if response is not None and readable_by(actor, response) else None
-
-
-def responses_for_booking(booking_id: int) -> list[IntakeResponse]:
-    return list(
-        db.session.scalars(select(IntakeResponse).where(IntakeResponse.booking_id == booking_id).order_by(IntakeResponse.id))
-    )
 
 
 def attention_by_booking(booking_ids: Iterable[int], practitioner_id: int) -> dict[int, Attention]:
@@ -469,14 +450,19 @@ def export(response: IntakeResponse) -> dict:
         "attention": found.attention.name,
         "flag_reasons": found.flag_reasons,
         "score": found.score,
-        "sections": [
-            {
-                "title": section.section.title,
-                "answers": [
-                    {"question": item.question.label, "answer": item.shown if item.answered else None, "declined": item.declined}
-                    for item in section.questions
-                ],
-            }
-            for section in found.sections
-        ],
+        "sections": answers_as_data(found),
     }
+
+
+def answers_as_data(found: IntakeSummary) -> list[dict]:
+    """The answers section by section as plain data, for the practitioner's and the client's downloads."""
+    return [
+        {
+            "title": section.section.title,
+            "answers": [
+                {"question": item.question.label, "answer": item.shown if item.answered else None, "declined": item.declined}
+                for item in section.questions
+            ],
+        }
+        for section in found.sections
+    ]

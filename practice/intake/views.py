@@ -105,7 +105,7 @@ def resume(token: str, form_id: int):
     item = _form(booking, token, form_id)
     if item.done:
         return _sent_page(token, form_id)
-    return _step_page(token, form_id, item.response.step if item.response else 0)
+    return _step_page(token, form_id, service.reached_step(item))
 
 
 @bp.route("/intake/<token>/<int:form_id>/<int:step>", methods=["GET", "POST"])
@@ -118,7 +118,7 @@ def page(token: str, form_id: int, step: int):
     if item.done:
         return _sent_page(token, form_id)
     # Pages are answered in order: a later one is reached by answering those before it.
-    reached = item.response.step if item.response else 0
+    reached = service.reached_step(item)
     if step > reached:
         return _step_page(token, form_id, reached)
     saved_answers = service.answers_of(item.response)

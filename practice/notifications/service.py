@@ -40,6 +40,8 @@ MOVERS = (ChangedBy.client, ChangedBy.practitioner)
 #: A sent message's recipient, subject and content are kept this long (sealed) for the Emails
 #: page, then dropped: the outbox must not become a second, long-lived copy of client details.
 SENT_CONTENT_KEPT = timedelta(days=14)
+#: A message whose content is dropped keeps its row (kind, time, booking) and loses who it went to and what it said.
+DROPPED_CONTENT = {"recipient": "", "subject": "", "body_text": "", "body_html": "", "ics": None}
 
 
 #: At most one reset email per account in this time: the form must not become a way to flood an inbox.
@@ -354,11 +356,30 @@ def drop_sent_content(*, now: datetime) -> int:
             OutboxMessage.content_dropped_at.is_(None),
             OutboxMessage.created_at < now - SENT_CONTENT_KEPT,
         )
-        .values(recipient="", subject="", body_text="", body_html="", ics=None, content_dropped_at=now)
+        .values(**DROPPED_CONTENT, content_dropped_at=now)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
     return result.rowcount
+
+
+def drop_content_about(booking_ids, *, now: datetime) -> None:
+    """Drop at once the content of every message about these bookings (ids, or a select of them),
+    the practitioner's notices (which name the client) too. One not yet sent is superseded, so it
+    never goes out empty. Joins the caller's transaction: an erasure drops them with everything else."""
+    about = OutboxMessage.booking_id.in_(booking_ids)
+    db.session.execute(
+        update(OutboxMessage)
+        .where(about, OutboxMessage.status.in_((OutboxStatus.pending, OutboxStatus.failed)))
+        .values(status=OutboxStatus.superseded, dedupe_key=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(OutboxMessage)
+        .where(about, OutboxMessage.content_dropped_at.is_(None))
+        .values(**DROPPED_CONTENT, content_dropped_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def manage_url_for(booking: Booking) -> str:

@@ -12,15 +12,11 @@ from practice.booking.models import Booking
 from practice.clients.models import CONTACT_PREFERENCE_LABELS, Client
 from practice.extensions import begin_write_transaction, db
 from practice.intake import service as intake
-from practice.intake.models import (
-    RESPONSE_STATUS_LABELS,
-    ErasureOutcome,
-    ErasureRequest,
-    IntakeResponse,
-)
+from practice.intake.models import ErasureOutcome, ErasureRequest, IntakeResponse
 from practice.intake.service import IntakeSummary
 from practice.intake.signals import erasure_requested
-from practice.notifications.models import CLIENT_KINDS, OutboxMessage, OutboxStatus
+from practice.notifications import service as notifications
+from practice.notifications.models import CLIENT_KINDS, OutboxMessage
 from practice.security import audit
 from practice.security.audit import Actor
 from practice.security.models import AuditAction
@@ -35,8 +31,6 @@ ERASURE_REASONS = {
 #: How a client downloaded their data, as the audit trail records it.
 AS_PAGE = "readable page"
 AS_JSON = "JSON file"
-#: Emails not yet sent when their content is dropped: they must never go out empty.
-UNSENT = (OutboxStatus.pending, OutboxStatus.failed)
 
 
 class ErasureRefused(Exception):
@@ -167,21 +161,12 @@ def _intake_json(found: IntakeSummary) -> dict:
         "form": found.definition.title,
         "form_version": response.version.number,
         "booking_starts_at": response.booking.starts_at.isoformat(),
-        "status": RESPONSE_STATUS_LABELS[response.status],
+        "status": response.status_label,
         "started_at": response.started_at.isoformat(),
         "updated_at": response.updated_at.isoformat(),
         "submitted_at": _iso(response.submitted_at),
         "score": found.score,
-        "sections": [
-            {
-                "title": section.section.title,
-                "answers": [
-                    {"question": item.question.label, "answer": item.shown if item.answered else None, "declined": item.declined}
-                    for item in section.questions
-                ],
-            }
-            for section in found.sections
-        ],
+        "sections": intake.answers_as_data(found),
     }
 
 
@@ -324,7 +309,7 @@ def erase_client(client: Client, *, outcome: ErasureOutcome, actor: Actor, now: 
         db.session.execute(
             update(Booking).where(Booking.client_id == client_id).values(client_note="").execution_options(synchronize_session=False)
         )
-        _drop_outbox_content(bookings, now)
+        notifications.drop_content_about(bookings, now=now)
         db.session.execute(
             update(ErasureRequest)
             .where(ErasureRequest.client_id == client_id, ErasureRequest.completed_at.is_(None))
@@ -345,23 +330,6 @@ def erase_client(client: Client, *, outcome: ErasureOutcome, actor: Actor, now: 
         db.session.rollback()
         raise
     return True
-
-
-def _drop_outbox_content(bookings, now: datetime) -> None:
-    # As notifications.service.drop_sent_content does after a fortnight, but at once and for
-    # every message about the client's bookings, the practitioner's notices (which name them) too.
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.booking_id.in_(bookings), OutboxMessage.status.in_(UNSENT))
-        .values(status=OutboxStatus.superseded, dedupe_key=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.booking_id.in_(bookings), OutboxMessage.content_dropped_at.is_(None))
-        .values(recipient="", subject="", body_text="", body_html="", ics=None, content_dropped_at=now)
-        .execution_options(synchronize_session=False)
-    )
 
 
 def purge_expired(*, now: datetime) -> int:

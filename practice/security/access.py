@@ -7,3 +7,5 @@ class Access(enum.Enum):
     practitioner = "practitioner"
     #: A record of the practice as a whole (its settings, invitations, clients, audit trail): the owner's alone.
     practice = "practice"
+    #: What a client told one practitioner (an intake): that practitioner's alone, not even the owner's.
+    holder = "holder"

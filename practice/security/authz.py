@@ -1,5 +1,6 @@
 """The one rule for who may see or change what: an owner their whole practice, a practitioner
-their own bookings, services and hours, anyone else nothing (and is told nothing exists).
+their own bookings, services and hours, and a client's intake its practitioner alone; anyone
+else nothing (and is told nothing exists).
 
 It knows no model: each model says, with `__access__`, whether its rows are a practitioner's
 own (they carry `practitioner_id`) or the practice's as a whole, and carries `practice_id`.
@@ -26,7 +27,16 @@ def may_manage(actor: Actor, row) -> bool:
         return False
     if access is Access.practice:
         return actor.is_owner
-    return actor.is_owner or row.practitioner_id == actor.practitioner_id
+    if access is Access.holder:
+        return holds(actor, row)
+    return actor.is_owner or holds(actor, row)
+
+
+def holds(actor: Actor, row) -> bool:
+    """Whether the row (one with practice_id and practitioner_id) is the actor's own."""
+    return actor.practitioner_id is not None and (row.practice_id, row.practitioner_id) == (
+        actor.practice_id, actor.practitioner_id
+    )
 
 
 def found_or_404(model: type[Row], row_id: int, actor: Actor) -> Row:
@@ -41,7 +51,7 @@ def found_or_404(model: type[Row], row_id: int, actor: Actor) -> Row:
 def visible_to(actor: Actor, model) -> ColumnElement[bool]:
     """SQL filter for the rows of `model` (one with practice_id and practitioner_id columns) that `actor` may see in a list."""
     in_practice = model.practice_id == actor.practice_id
-    if actor.is_owner:
+    if actor.is_owner and model.__access__ is not Access.holder:
         return in_practice
     return and_(in_practice, model.practitioner_id == actor.practitioner_id)
 

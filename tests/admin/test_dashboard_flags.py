@@ -24,6 +24,8 @@ def flagged_booking(practitioner: Practitioner, *, template: str, step: int, pos
     offered = make_service(practitioner)
     service.set_services_asking(form, [offered.id])
     booking = make_booking(offered, starts_at, client_name=client_name, client_email=f"{client_name.split()[0].lower()}@example.org")
+    for earlier in range(step):
+        service.save_page(booking, form.id, earlier, {}, now=NOW)
     service.save_page(booking, form.id, step, posted, now=NOW)
     return booking.id
 

@@ -118,6 +118,7 @@ def test_self_harm_item_answered_zero_flags_nothing_and_owes_no_email(app):
         holder = make_practitioner()
         form = epds_with_notes(holder)
         booking = booking_asking(holder, form)
+        service.save_page(booking, form.id, 0, FIRST_PAGE, now=NOW)
         service.save_page(booking, form.id, 1, {**SELF_HARM_PAGE, "q-epds_10": ["0"]}, now=NOW)
 
         assert response_of(booking).attention is Attention.none

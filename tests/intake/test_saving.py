@@ -142,3 +142,12 @@ def test_a_form_the_service_does_not_ask_for_cannot_be_answered(app):
 
         with pytest.raises(intake.IntakeClosed):
             _save(booking_id, stranger.id, 0, {})
+
+
+def test_pages_are_answered_in_order(app):
+    with app.app_context():
+        booking_id, form_id = _booking_with_form("grief")
+
+        with pytest.raises(intake.IntakeClosed):
+            _save(booking_id, form_id, 1, {})
+        assert db.session.scalar(select(func.count(IntakeResponse.id))) == 0

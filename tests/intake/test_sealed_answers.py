@@ -50,8 +50,10 @@ def _answers_by_service(app, now: datetime) -> int:
     with app.app_context():
         booking_id, grief_id, epds_id = _booking_asking_for_grief_and_epds(now)
         booking = db.session.get(Booking, booking_id)
+        intake.save_page(booking, grief_id, 0, {}, now=now)
         intake.save_page(booking, grief_id, 1, {"q-referred_as": ["by_name"], "q-baby_name": [CANARY],
                                                 "q-words_to_avoid": [f"Please never say {CANARY}"]}, now=now)
+        intake.save_page(booking, epds_id, 0, {}, now=now)
         intake.save_page(booking, epds_id, 1, {"q-epds_10": ["2"]}, now=now)
         return booking_id
 

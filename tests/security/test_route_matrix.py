@@ -12,15 +12,14 @@ from sqlalchemy import func, select
 from practice.accounts import invitations
 from practice.accounts.models import Invitation, Practice, Role
 from practice.booking.models import Booking
-from practice.clients.models import Client
 from practice.catalog.models import Service, ServiceStatus
+from practice.clients.models import Client
 from practice.extensions import db
 from practice.intake import service as intake
 from practice.intake.models import ErasureRequest, IntakeForm, IntakeFormVersion, IntakeResponse, ServiceIntakeForm
-from practice.notifications.models import OutboxMessage
+from practice.notifications.models import OutboxMessage, OutboxStatus
 from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours
 from practice.security.audit import Actor
-from practice.notifications.models import OutboxStatus
 from tests.factories import log_in_as, make_booking, make_outbox_message, make_practitioner, make_service, make_weekly_hours
 
 #: Any logged-in practitioner, on what their role lets them see.
