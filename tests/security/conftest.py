@@ -25,7 +25,7 @@ def pytest_collection_modifyitems(config, items):
     kept, dropped = [], []
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        if item.name.startswith("test_each_actor_gets_what_the_rule_says") and params.get("any_app") == "postgresql":
+        if item.name.startswith("test_each_actor_gets_what_the_rule_says") and params.get("backend") == "postgresql":
             module = item.module
             kind = module.ADMIN_ROUTES[(params["method"], params["rule"])]
             if kind not in (module.MEMBER, module.HOLDER) or params["actor"] not in ("practitioner of the practice", "owner"):

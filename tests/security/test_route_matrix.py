@@ -3,12 +3,14 @@
 A route added without a line in ADMIN_ROUTES fails test_every_admin_route_is_classified
 until someone decides who may use it.
 """
+import shutil
 from datetime import date, datetime, time, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
 
+from practice import create_app
 from practice.accounts import invitations
 from practice.accounts.models import Invitation, Practice, Role
 from practice.booking.models import Booking
@@ -20,6 +22,7 @@ from practice.intake.models import ErasureRequest, IntakeForm, IntakeFormVersion
 from practice.notifications.models import OutboxMessage, OutboxStatus
 from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours
 from practice.security.audit import Actor
+from tests.conftest import BASE_TEST_CONFIG
 from tests.factories import log_in_as, make_booking, make_outbox_message, make_practitioner, make_service, make_weekly_hours
 
 #: Any logged-in practitioner, on what their role lets them see.
@@ -161,11 +164,43 @@ def _rows_of(practitioner, now: datetime) -> dict:
     }
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def unchanged_sqlite_world(tmp_path_factory, sqlite_template):
+    """One world for every SQLite case that cannot change it: built once, it saves most of the matrix's time."""
+    path = tmp_path_factory.mktemp("matrix") / "tend.sqlite3"
+    shutil.copy(sqlite_template, path)
+    app = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    yield _build_world(app)
+    with app.app_context():
+        db.engine.dispose()
+
+
 @pytest.fixture
-def world(any_app):
+def world(request, backend, make_app):
+    """A fresh world for a case that may change it (an allowed POST) or that runs on PostgreSQL; the shared one otherwise.
+
+    A refused request changes nothing (each case asserts it), and an allowed GET only adds audit entries.
+    """
+    case = getattr(request.node, "callspec", None)
+    params = case.params if case else {}
+    if backend == "sqlite" and "rule" in params and not _may_change(**{k: params[k] for k in ("method", "rule", "actor", "whose")}):
+        return request.getfixturevalue("unchanged_sqlite_world")
+    return _build_world(make_app(backend))
+
+
+def _may_change(method: str, rule: str, actor: str, whose: str) -> bool:
+    return method != "GET" and _expected(ADMIN_ROUTES[(method, rule)], actor, whose) == "allowed"
+
+
+def _build_world(app) -> SimpleNamespace:
     """Practice A (an owner and a practitioner, each with one of everything, and an open invitation); practice B's owner."""
     now = datetime.now(timezone.utc)
-    with any_app.app_context():
+    with app.app_context():
         owner = make_practitioner(name="Owner", min_notice_minutes=0)
         practice = db.session.get(Practice, owner.practice_id)
         member = make_practitioner(practice=practice, role=Role.practitioner, name="Member")
@@ -175,7 +210,7 @@ def world(any_app):
             practice.id, "newcomer@example.org", actor=Actor(owner.id, practice.id, True), secret_key="test-secret", now=now
         )
         return SimpleNamespace(
-            app=any_app,
+            app=app,
             rows=rows,
             invitation_id=invitation.id,
             people={"owner": owner, "practitioner of the practice": member, "other practice's owner": stranger},
