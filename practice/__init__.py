@@ -47,7 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.filters.update(money.FILTERS)
     _register_blueprints(app)
     _register_cli(app)
-    _register_outbox_enqueue(app)
+    _register_after_commit_queueing(app)
     logging.getLogger("practice").setLevel(app.config.get("LOG_LEVEL", "INFO"))
     # The dev server's access log would otherwise write every manage and reset link in full.
     redact_tokens.install(logging.getLogger("werkzeug"))
@@ -64,6 +64,8 @@ def _register_blueprints(app: Flask) -> None:
     from practice.intake import builder_views, reading_views
     from practice.intake import views as intake
     from practice.notifications import views as notifications
+    from practice.payments import admin_views as payments_admin
+    from practice.payments import views as payments
     from practice.privacy import views as privacy
     from practice.scheduling import views as scheduling
     from practice.security import views as security
@@ -82,6 +84,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reading_views.bp)
     app.register_blueprint(privacy.bp)
     app.register_blueprint(privacy.admin_bp)
+    app.register_blueprint(payments.bp)
+    app.register_blueprint(payments_admin.bp)
 
 
 def _register_cli(app: Flask) -> None:
@@ -90,10 +94,18 @@ def _register_cli(app: Flask) -> None:
     cli.register(app)
 
 
-def _register_outbox_enqueue(app: Flask) -> None:
-    from practice import worker
-    from practice.notifications import enqueue
-    # Imported for its subscriptions: the emails each booking change owes.
+def _register_after_commit_queueing(app: Flask) -> None:
+    from practice import after_commit, worker
+    # Imported for their subscriptions: the emails and refunds each booking change owes.
     from practice.notifications import service  # noqa: F401
+    from practice.notifications.models import OutboxMessage, made_pending_again
+    from practice.payments import service as payments  # noqa: F401
+    from practice.payments.models import Refund
 
-    enqueue.install(app, worker.send_outbox_message)
+    after_commit.install(
+        app,
+        {
+            OutboxMessage: after_commit.Watch(worker.send_outbox_message, due_again=made_pending_again),
+            Refund: after_commit.Watch(worker.issue_refund),
+        },
+    )

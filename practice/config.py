@@ -2,6 +2,8 @@
 import os
 from pathlib import Path
 
+from practice.payment_settings import stripe_settings_from_environment
+
 
 def default_instance_path() -> str:
     """The project's instance/ folder: the web app and the worker's queue both live there."""
@@ -109,4 +111,5 @@ def settings_from_environment(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 256 * 1024,
         **mail_settings_from_environment(instance_path),
         **security_settings_from_environment(base_url),
+        **stripe_settings_from_environment(os.environ),
     }

@@ -12,6 +12,7 @@ from practice.booking import service as booking_service
 from practice.booking.models import Booking
 from practice.booking.service import BookingError, ClientDetails
 from practice.catalog.models import LocationKind, Service, ServiceStatus
+from practice.catalog.pricing import PaymentMode
 from practice.clients.models import Client
 from practice.extensions import db
 from practice.intake import service as intake
@@ -41,11 +42,11 @@ PRACTITIONERS = [
                   3: [(12, 0, 20, 0)], 4: [(9, 30, 13, 0), (14, 0, 18, 0)], 5: [(10, 0, 14, 0)]},
         "services": [
             {"name": "Pregnancy-loss recovery massage", "duration_minutes": 60, "price_cents": 6500,
-             "buffer_after_minutes": 15, "slot_step_minutes": 30,
+             "payment_mode": PaymentMode.deposit, "deposit_cents": 2000, "buffer_after_minutes": 15, "slot_step_minutes": 30,
              "description": "A slow, supportive massage for the weeks and months after a loss. "
              "Tell us what feels right; every part of the session can be adjusted or paused."},
             {"name": "Gentle restorative massage", "duration_minutes": 90, "price_cents": 8500,
-             "buffer_after_minutes": 15, "slot_step_minutes": 30,
+             "payment_mode": PaymentMode.full, "buffer_after_minutes": 15, "slot_step_minutes": 30,
              "description": "Ninety unhurried minutes of light, grounding touch for rest and recovery."},
         ],
         # Starter form → the services whose clients fill it before the appointment.
@@ -62,6 +63,7 @@ PRACTITIONERS = [
         "hours": {0: [(10, 0, 17, 0)], 1: [(10, 0, 17, 0)], 2: [(13, 0, 20, 0)], 3: [(10, 0, 17, 0)]},
         "services": [
             {"name": "Grief counseling after pregnancy loss", "duration_minutes": 50, "price_cents": 7000,
+             "payment_mode": PaymentMode.sliding, "sliding_min_cents": 3000, "sliding_max_cents": 9000,
              "buffer_after_minutes": 10, "slot_step_minutes": 60, "location_kind": LocationKind.video,
              "location_detail": "https://meet.example.org/stillwater-imogen",
              "description": "A one-to-one session, by video, at your pace."},

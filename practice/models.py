@@ -5,6 +5,7 @@ from practice.catalog.models import Service
 from practice.clients.models import Client
 from practice.intake.models import ErasureRequest, IntakeForm, IntakeFormVersion, IntakeResponse, ServiceIntakeForm
 from practice.notifications.models import OutboxMessage
+from practice.payments.models import Payment, Refund, StripeEvent
 from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours
 from practice.security.models import AuditEvent
 
@@ -20,10 +21,13 @@ __all__ = [
     "Invitation",
     "Membership",
     "OutboxMessage",
+    "Payment",
     "Practice",
     "Practitioner",
+    "Refund",
     "Service",
     "ServiceIntakeForm",
+    "StripeEvent",
     "TimeOff",
     "WeeklyHours",
 ]

@@ -94,4 +94,4 @@ def _major(minor: int, places: int) -> Decimal:
     return Decimal(minor).scaleb(-places)
 
 
-FILTERS = {"money": format_money}
+FILTERS = {"money": format_money, "amount_text": amount_text}

@@ -1,4 +1,4 @@
-"""The job queue: Huey tasks that send the outbox, owe reminders, end lapsed holds and erase expired records.
+"""The job queue: Huey tasks that send the outbox, owe reminders, end lapsed holds, send owed refunds and erase expired records.
 
 Run the consumer with `huey_consumer practice.worker.huey`. Importing this module starts
 nothing and opens nothing (it only sets the process's umask): the queue file or Redis
@@ -20,6 +20,7 @@ from practice.booking import service as booking_service
 from practice.config import default_instance_path, queue_settings_from_environment
 from practice.notifications import delivery, reminders
 from practice.notifications import service as notifications
+from practice.payments import service as payments
 from practice.privacy import service as privacy
 from practice.security.file_modes import keep_new_files_private
 
@@ -101,6 +102,13 @@ def send_outbox_message(message_id: int) -> None:
 
 
 @huey.task()
+def issue_refund(refund_id: int) -> None:
+    """Ask Stripe for one refund; queued after the commit that recorded it as owed."""
+    with _app_context():
+        payments.issue_refund(refund_id, now=_now())
+
+
+@huey.task()
 def password_reset_requested(email: str) -> None:
     """Owe a reset link if the address has an account: decided here, so the form answers alike for any address."""
     with _app_context():
@@ -128,6 +136,13 @@ def owe_due_reminders() -> None:
 def expire_stale_holds() -> None:
     with _app_context():
         booking_service.expire_stale_holds(now=_now())
+
+
+@huey.periodic_task(crontab(minute="*"))
+def issue_owed_refunds() -> None:
+    """Ask Stripe for the refunds a cancellation owes, and again about those it left pending."""
+    with _app_context():
+        payments.issue_owed_refunds(now=_now())
 
 
 @huey.periodic_task(crontab(minute="7"))

@@ -161,3 +161,22 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def _stripe_server_process():
+    """One Stripe test server (localstripe + Checkout Sessions) for the session, started lazily."""
+    try:
+        from tests.payments.stripe_server import StripeServer
+    except ImportError as exc:
+        pytest.skip(f"localstripe is not importable: {exc}")
+    server = StripeServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stripe_server(_stripe_server_process):
+    """The session's Stripe test server, emptied: no data, sessions, idempotency keys or webhooks."""
+    _stripe_server_process.reset()
+    return _stripe_server_process

@@ -154,6 +154,16 @@ class PracticeSettingsForm(FlaskForm):
         render_kw={"min": 1, "max": 30, "step": 1, "inputmode": "numeric"},
     )
     currency = SelectField("Currency", choices=[SelectChoice(code) for code in CURRENCY_SYMBOLS], validate_choice=False)
+    full_refund_hours = IntegerField(
+        "Full refund until … hours before the session",
+        invalid_value_message="Please enter a whole number of hours, like 48.",
+        render_kw={"min": 0, "max": 336, "step": 1, "inputmode": "numeric"},
+    )
+    late_cancel_keep_percent = IntegerField(
+        "After that, the practice keeps … % of what was paid",
+        invalid_value_message="Please enter a whole number from 0 to 100, like 100.",
+        render_kw={"min": 0, "max": 100, "step": 1, "inputmode": "numeric"},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

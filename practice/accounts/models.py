@@ -44,6 +44,8 @@ class Practice(db.Model):
         CheckConstraint("cancellation_window_hours BETWEEN 0 AND 336", name="cancellation_window_in_range"),
         CheckConstraint("retention_years BETWEEN 1 AND 30", name="retention_years_in_range"),
         CheckConstraint("length(currency) = 3", name="currency_is_a_code"),
+        CheckConstraint("full_refund_hours BETWEEN 0 AND 336", name="full_refund_hours_in_range"),
+        CheckConstraint("late_cancel_keep_percent BETWEEN 0 AND 100", name="late_cancel_keep_percent_in_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,6 +73,10 @@ class Practice(db.Model):
     retention_years: Mapped[int] = mapped_column(server_default="7")
     #: ISO 4217; every price of the practice is in minor units of this currency.
     currency: Mapped[str] = mapped_column(String(3), server_default="GBP")
+    #: A client who cancels at least this many hours before is refunded in full.
+    full_refund_hours: Mapped[int] = mapped_column(server_default="48")
+    #: Cancelled later than that, the practice keeps this share of what was paid (100: a deposit is kept whole).
+    late_cancel_keep_percent: Mapped[int] = mapped_column(server_default="100")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="practice", order_by="Membership.id")

@@ -18,6 +18,8 @@ from practice.timeformats import is_known_timezone
 
 REMINDER_HOURS = range(1, 169)
 CANCELLATION_WINDOW_HOURS = range(0, 337)
+FULL_REFUND_HOURS = range(0, 337)
+KEEP_PERCENT = range(0, 101)
 MAX_MIN_NOTICE_MINUTES = 30 * 24 * 60
 MAX_ADVANCE_DAYS = 2 * 366
 RETENTION_YEARS = range(1, 31)
@@ -48,6 +50,10 @@ class PracticeSettings:
     crisis_resources: str = ""
     retention_years: int = 7
     currency: str = "GBP"
+    #: A client who cancels at least this many hours before is refunded in full.
+    full_refund_hours: int = 48
+    #: Cancelled later, the share of what was paid that the practice keeps; 100 keeps a deposit whole.
+    late_cancel_keep_percent: int = 100
 
 
 def settings_of(practice: Practice) -> PracticeSettings:
@@ -113,6 +119,7 @@ def settings_errors(settings: PracticeSettings) -> dict[str, str]:
         errors["retention_years"] = "Please choose from 1 to 30 years."
     if settings.currency not in CURRENCIES:
         errors["currency"] = "Please choose a currency from the list."
+    errors |= _refund_errors(settings.full_refund_hours, settings.late_cancel_keep_percent)
     return errors
 
 
@@ -151,6 +158,15 @@ def _window_errors(min_notice_minutes: int | None, max_advance_days: int | None)
         errors["max_advance_days"] = f"Please choose from 1 to {MAX_ADVANCE_DAYS} days."
     elif not errors and min_notice_minutes >= max_advance_days * 24 * 60:
         errors["min_notice_minutes"] = "The notice you need must be shorter than how far ahead clients can book."
+    return errors
+
+
+def _refund_errors(full_refund_hours: int | None, keep_percent: int | None) -> dict[str, str]:
+    errors = {}
+    if full_refund_hours is None or full_refund_hours not in FULL_REFUND_HOURS:
+        errors["full_refund_hours"] = "Please enter a whole number of hours from 0 to 336 (two weeks)."
+    if keep_percent is None or keep_percent not in KEEP_PERCENT:
+        errors["late_cancel_keep_percent"] = "Please enter a whole number from 0 to 100."
     return errors
 
 

@@ -281,6 +281,8 @@ def _settings_from(form) -> practice_settings.PracticeSettings:
         crisis_resources=form.crisis_resources.data or "",
         retention_years=form.retention_years.data,
         currency=form.currency.data or "",
+        full_refund_hours=form.full_refund_hours.data,
+        late_cancel_keep_percent=form.late_cancel_keep_percent.data,
     )
 
 

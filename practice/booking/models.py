@@ -1,6 +1,6 @@
 """Bookings: a client's claim on a service at a time."""
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import CheckConstraint, ColumnElement, Enum, ForeignKey, Index, String, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -62,7 +62,7 @@ class Booking(db.Model):
     #: The zone the client chose to see times in; emails use it too.
     client_timezone: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(
-        UTCDateTime, default=lambda: datetime.now(timezone.utc)
+        UTCDateTime, default=lambda: datetime.now(UTC)
     )
     #: iCalendar SEQUENCE: raised on every reschedule so calendars replace the old time.
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")

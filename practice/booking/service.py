@@ -1,17 +1,19 @@
 """Booking operations: book, reschedule, cancel, and the manage link that lets a client do both."""
+import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import or_, select, update
+from flask import current_app
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from practice.accounts.models import Practice, Practitioner
 from practice.booking import free_times, links
 from practice.booking.models import Booking
-from practice.booking.signals import booking_cancelled, booking_confirmed, booking_rescheduled
+from practice.booking.signals import booking_cancelled, booking_confirmed, booking_hold_released, booking_rescheduled
 from practice.booking.states import (
     BookingEvent,
     BookingStatus,
@@ -26,6 +28,7 @@ from practice.catalog.models import Service, ServiceStatus
 from practice.clients.service import ClientContact, client_for, normalised_email
 from practice.email_addresses import unreachable_address_reason
 from practice.extensions import begin_write_transaction, db
+from practice.payment_settings import online_payments_enabled
 from practice.scheduling.availability import service_spec
 from practice.scheduling.slots import Interval, blocked_interval
 from practice.timeformats import is_known_timezone
@@ -75,6 +78,22 @@ class ChangeNotAllowed(BookingError):
     """The booking can't be changed this way: it is cancelled or over, or the client is inside the window."""
 
 
+class PaymentRequired(BookingError):
+    """The service is paid when booking: it is booked through checkout, which holds the time first."""
+
+    def __init__(self):
+        super().__init__("This service is paid when you book, so it can only be booked on its booking page.")
+
+
+class HoldOutcome(enum.Enum):
+    """What a payment for a held booking achieved (see confirm_hold)."""
+
+    confirmed = "confirmed"
+    already_confirmed = "already_confirmed"
+    #: The time went to someone else, has passed, or the booking was cancelled: the money goes back.
+    unavailable = "unavailable"
+
+
 @dataclass(frozen=True)
 class ClientDetails:
     name: str
@@ -119,7 +138,13 @@ def client_details_from(raw: dict) -> ClientDetails:
 
 
 def book(
-    *, service_id: int, start: datetime, client: ClientDetails, now: datetime, submission_key: str | None = None
+    *,
+    service_id: int,
+    start: datetime,
+    client: ClientDetails,
+    now: datetime,
+    submission_key: str | None = None,
+    hold_until: datetime | None = None,
 ) -> Booking:
     """Book `client` into `service_id` at `start`, or raise a BookingError.
 
@@ -129,6 +154,10 @@ def book(
     (the confirm form sent twice: a double tap, the back button) returns the booking the
     first one made, rather than a second seat or a "just taken" to the person who holds it —
     even once that time has passed or the service has been unpublished since.
+
+    With `hold_until` the booking is `held` for a payment until then (busy for everyone
+    else meanwhile) and nobody is told yet; confirm_hold() confirms it once paid. A service
+    paid online is only ever booked that way.
     """
     with _serialised_change():
         service = _existing_service(service_id)
@@ -136,15 +165,75 @@ def book(
         earlier = _booking_made_by(submission_key, service, start, client)
         if earlier is not None:
             return earlier
-        _check_bookable(service)
+        _check_bookable(service, held=hold_until is not None)
         start = _future_start(start, now)
         check_still_free(service, start, now)
-        booking = _new_booking(service, start, client, now, submission_key)
+        booking = _new_booking(service, start, client, now, submission_key, hold_until)
         _release_expired_holds(booking.practitioner_id, _blocked(booking), now)
         db.session.add(booking)
         _flush_or_taken()
-        booking_confirmed.send(booking, now=now)
+        if booking.status is not BookingStatus.held:
+            booking_confirmed.send(booking, now=now)
     return booking
+
+
+def serialised_change():
+    """The transaction book() and cancel_booking() use, for an operation that composes confirm_hold() or release_hold()."""
+    return _serialised_change()
+
+
+def confirm_hold(booking_id: int, *, now: datetime) -> HoldOutcome:
+    """Confirm a held booking whose payment arrived; call inside serialised_change().
+
+    A payment that arrives after its hold lapsed still confirms the booking when the time is
+    free and ahead; if someone else has it, or the booking was cancelled, nothing changes and
+    the caller refunds. Confirming twice changes nothing.
+    """
+    booking = _locked_booking(booking_id)
+    if booking.status is BookingStatus.confirmed:
+        return HoldOutcome.already_confirmed
+    if not _revivable(booking) or not _free_for(booking, now):
+        return HoldOutcome.unavailable
+    _release_expired_holds(booking.practitioner_id, _blocked(booking), now, except_id=booking.id)
+    event = BookingEvent.confirm if booking.status is BookingStatus.held else BookingEvent.reinstate
+    booking.status = next_status(booking.status, event)
+    booking.cancelled_at = booking.cancelled_by = None
+    db.session.flush()
+    booking_confirmed.send(booking, now=now)
+    return HoldOutcome.confirmed
+
+
+def release_hold(booking_id: int, *, now: datetime, by: ChangedBy = ChangedBy.expiry) -> bool:
+    """End a hold before it was paid (its checkout expired, or the client chose another time); call inside serialised_change().
+
+    Returns whether anything changed: a booking already confirmed or cancelled is left alone.
+    """
+    booking = _locked_booking(booking_id)
+    if booking.status is not BookingStatus.held:
+        return False
+    _release(booking, now=now, by=by)
+    return True
+
+
+def _release(booking: Booking, *, now: datetime, by: ChangedBy) -> None:
+    booking.status = next_status(booking.status, BookingEvent.lapse)
+    booking.cancelled_at = now
+    booking.cancelled_by = by
+    db.session.flush()
+    booking_hold_released.send(booking, now=now, by=by)
+
+
+def _revivable(booking: Booking) -> bool:
+    # Held (even past its expiry), or cancelled only because the hold lapsed: never one a person cancelled.
+    return booking.status is BookingStatus.held or (
+        booking.status is BookingStatus.cancelled and booking.cancelled_by is ChangedBy.expiry
+    )
+
+
+def _free_for(booking: Booking, now: datetime) -> bool:
+    if booking.starts_at <= now:
+        return False
+    return free_times.seats_left(booking.service, booking.starts_at, now, ignore_booking_id=booking.id) >= 1
 
 
 def expire_stale_holds(*, now: datetime) -> int:
@@ -223,6 +312,10 @@ def cancel_booking(booking: Booking | int, *, by: ChangedBy, now: datetime, mess
         booking = _locked_booking(booking_id)
         # Serialised with every other change, so two taps on "cancel" owe one email, not two.
         if not _occupies_time(booking, now):
+            return booking
+        if booking.status is BookingStatus.held:
+            # Never confirmed, so nobody is owed a cancellation: the time is simply let go.
+            _release(booking, now=now, by=by)
             return booking
         check_changeable(booking, by=by, now=now)
         booking.status = next_status(booking.status, BookingEvent.cancel)
@@ -311,7 +404,7 @@ def _text(value) -> str:
 def _future_start(start: datetime, now: datetime) -> datetime:
     if start.tzinfo is None:
         raise TimeNotOffered("Please choose a time from the list.")
-    start = start.astimezone(timezone.utc)
+    start = start.astimezone(UTC)
     if start <= now:
         raise TimeNotOffered("That time has already passed — please choose another time.")
     return start
@@ -376,6 +469,11 @@ def _flush_or_taken() -> None:
         raise SlotTaken() from None
 
 
+def lock_practitioner(practitioner_id: int) -> None:
+    """Serialise with every booking change of this practitioner; call inside serialised_change()."""
+    _lock_practitioner(practitioner_id)
+
+
 def _lock_practitioner(practitioner_id: int) -> None:
     # On PostgreSQL a row lock on the practitioner serialises book() per practitioner;
     # SQLite already holds its database-wide write lock from BEGIN IMMEDIATE.
@@ -392,9 +490,11 @@ def _existing_service(service_id: int) -> Service:
     return service
 
 
-def _check_bookable(service: Service) -> None:
+def _check_bookable(service: Service, *, held: bool) -> None:
     if service.status is not ServiceStatus.published:
         raise BookingError("That service isn't available for booking.")
+    if service.pricing.paid_online and not held and online_payments_enabled(current_app.config):
+        raise PaymentRequired()
 
 
 def _why_unavailable(service: Service, start: datetime, now: datetime) -> BookingError:
@@ -422,22 +522,20 @@ def _release_expired_holds(
 
 
 def _end_lapsed_holds(now: datetime, *where) -> int:
-    """Cancel, "by expiry", the held bookings matching `where` whose hold lapsed by `now`.
+    """Cancel, "by expiry", the held bookings matching `where` whose hold lapsed by `now`; the client is told.
 
     A hold with no expiry counts as lapsed, as the engine treats it.
     """
-    result = db.session.execute(
-        update(Booking)
-        .where(
+    lapsed = db.session.scalars(
+        select(Booking).where(
             Booking.status == BookingStatus.held,
             or_(Booking.hold_expires_at.is_(None), Booking.hold_expires_at <= now),
             *where,
         )
-        .values(
-            status=next_status(BookingStatus.held, BookingEvent.lapse), cancelled_at=now, cancelled_by=ChangedBy.expiry
-        )
-    )
-    return result.rowcount
+    ).all()
+    for booking in lapsed:
+        _release(booking, now=now, by=ChangedBy.expiry)
+    return len(lapsed)
 
 
 def _booking_made_by(submission_key: str | None, service: Service, start: datetime, client: ClientDetails) -> Booking | None:
@@ -458,7 +556,12 @@ def _booking_made_by(submission_key: str | None, service: Service, start: dateti
 
 
 def _new_booking(
-    service: Service, start: datetime, details: ClientDetails, now: datetime, submission_key: str | None
+    service: Service,
+    start: datetime,
+    details: ClientDetails,
+    now: datetime,
+    submission_key: str | None,
+    hold_until: datetime | None,
 ) -> Booking:
     blocked = blocked_interval(service_spec(service), start)
     client = client_for(service.practice_id, details.contact(), now=now)
@@ -466,7 +569,8 @@ def _new_booking(
         practice_id=service.practice_id,
         practitioner_id=service.practitioner_id,
         service_id=service.id,
-        status=BookingStatus.confirmed,
+        status=BookingStatus.confirmed if hold_until is None else BookingStatus.held,
+        hold_expires_at=hold_until,
         starts_at=start,
         ends_at=start + service.duration,
         blocked_start=blocked.start,

@@ -13,3 +13,5 @@ booking_confirmed = _signals.signal("booking-confirmed")
 booking_rescheduled = _signals.signal("booking-rescheduled")
 #: sender: the Booking; keywords: now, by, message.
 booking_cancelled = _signals.signal("booking-cancelled")
+#: sender: the Booking, held for a payment that never came; keywords: now, by (expiry, or the client letting it go).
+booking_hold_released = _signals.signal("booking-hold-released")

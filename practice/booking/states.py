@@ -26,8 +26,10 @@ class BookingEvent(enum.Enum):
     #: The payment for a held booking arrived.
     confirm = "confirm"
     cancel = "cancel"
-    #: A hold's time ran out.
+    #: A hold's time ran out, or it was let go before it was paid.
     lapse = "lapse"
+    #: A payment arrived after its hold lapsed and the time was still free (only for a lapsed hold).
+    reinstate = "reinstate"
     complete = "complete"
     no_show = "no_show"
 
@@ -37,6 +39,7 @@ TRANSITIONS: dict[tuple[BookingStatus, BookingEvent], BookingStatus] = {
     (BookingStatus.held, BookingEvent.confirm): BookingStatus.confirmed,
     (BookingStatus.held, BookingEvent.cancel): BookingStatus.cancelled,
     (BookingStatus.held, BookingEvent.lapse): BookingStatus.cancelled,
+    (BookingStatus.cancelled, BookingEvent.reinstate): BookingStatus.confirmed,
     (BookingStatus.confirmed, BookingEvent.cancel): BookingStatus.cancelled,
     (BookingStatus.confirmed, BookingEvent.complete): BookingStatus.completed,
     (BookingStatus.confirmed, BookingEvent.no_show): BookingStatus.no_show,

@@ -1,27 +1,24 @@
 """The public booking pages: practice → service → day and time → details → confirm; and the manage link."""
 import secrets
-from datetime import datetime, timezone
 from functools import partial
 from itertools import groupby
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
-from practice.booking import service
+from practice.booking import pages, service
 from practice.booking.forms import ClientDetailsForm, RescheduleForm
-from practice.booking.times import times_page
 from practice.extensions import limiter
 from practice.security.token_links import keep_link_private
-from practice.sqltypes import MAX_ID
 from practice.timeformats import (
     instant_for_url,
-    known_timezones,
     long_instant,
-    parse_day,
     parse_instant,
-    zone_or,
 )
 
 bp = Blueprint("booking", __name__)
+bp.add_app_template_global(pages.service_address, "service_address")
+bp.add_app_template_global(pages.pays_online, "pays_online")
+bp.add_app_template_global(pages.price_text, "price_text")
 
 
 @bp.after_request
@@ -32,19 +29,8 @@ def _keep_manage_links_private(response):
     return response
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def _booking_rate_limit() -> str:
     return current_app.config["BOOKING_RATE_LIMIT"]
-
-
-def _service_or_404(practice_slug: str, slug: str, service_id: int):
-    found = service.published_service(practice_slug, slug, service_id) if service_id <= MAX_ID else None
-    if found is None:
-        abort(404)
-    return found
 
 
 def _practice_or_404(practice_slug: str):
@@ -52,11 +38,6 @@ def _practice_or_404(practice_slug: str):
     if found is None:
         abort(404)
     return found
-
-
-def _client_zone(default: str) -> str:
-    # Links carry the zone as ?tz=; the details and confirm forms as their timezone field.
-    return zone_or(request.values.get("tz") or request.form.get("timezone"), default)
 
 
 @bp.get("/")
@@ -109,78 +90,36 @@ def practitioner_page(practice_slug: str, slug: str):
 
 @bp.get("/book/<practice_slug>/<slug>/<int:service_id>")
 def service_page(practice_slug: str, slug: str, service_id: int):
-    chosen = _service_or_404(practice_slug, slug, service_id)
-    zone = _client_zone(chosen.practice.timezone)
-    return _render_times(chosen, zone, status=200)
-
-
-def _render_times(chosen, zone: str, status: int, message: str | None = None):
-    times = _times_page(chosen, zone)
-    where = _service_address(chosen)
-    return (
-        render_template(
-            "booking/service.html",
-            practice=chosen.practice,
-            service=chosen,
-            message=message,
-            **_picker(
-                times,
-                zone,
-                times_url=partial(url_for, "booking.service_page", **where),
-                choose_url=lambda slot: url_for("booking.details", **where, start=instant_for_url(slot.start), tz=zone),
-            ),
-        ),
-        status,
-    )
-
-
-@bp.app_template_global("service_address")
-def _service_address(chosen) -> dict:
-    """The URL values naming a service: its practice, its practitioner, its id."""
-    return dict(practice_slug=chosen.practice.slug, slug=chosen.practitioner.slug, service_id=chosen.id)
-
-
-def _times_page(chosen, zone: str, moving=None):
-    return times_page(
-        chosen,
-        zone=zone,
-        first=parse_day(request.values.get("from")),
-        day=parse_day(request.values.get("day")),
-        now=_now(),
-        moving=moving,
-    )
-
-
-def _picker(times, zone: str, *, times_url, choose_url) -> dict:
-    """What templates/booking/_slot_picker.html needs."""
-    return dict(times=times, zone=zone, zones=sorted(known_timezones()), times_url=times_url, choose_url=choose_url)
+    chosen = pages.service_or_404(practice_slug, slug, service_id)
+    zone = pages.client_zone(chosen.practice.timezone)
+    return pages.render_times(chosen, zone, status=200)
 
 
 @bp.route("/book/<practice_slug>/<slug>/<int:service_id>/details", methods=["GET", "POST"])
 def details(practice_slug: str, slug: str, service_id: int):
-    chosen = _service_or_404(practice_slug, slug, service_id)
+    chosen = pages.service_or_404(practice_slug, slug, service_id)
     form = ClientDetailsForm()
     start = parse_instant(form.start.data or request.args.get("start"))
-    zone = _client_zone(chosen.practice.timezone)
+    zone = pages.client_zone(chosen.practice.timezone)
     if start is None:
-        return _render_times(chosen, zone, 400, "Please choose a time from the list.")
+        return pages.render_times(chosen, zone, 400, "Please choose a time from the list.")
     if request.method == "GET":
         form.start.data, form.timezone.data = instant_for_url(start), zone
         try:
-            service.check_still_free(chosen, start, _now())
+            service.check_still_free(chosen, start, pages.now())
         except service.SlotTaken:
-            return _render_times(chosen, zone, 409, "That time is no longer free — please choose another time.")
+            return pages.render_times(chosen, zone, 409, "That time is no longer free — please choose another time.")
         except service.BookingError as refused:
-            return _render_times(chosen, zone, 422, refused.message)
-        return render_template("booking/details.html", service=chosen, form=form, start=start, zone=zone)
+            return pages.render_times(chosen, zone, 422, refused.message)
+        return pages.render_details(chosen, form, start, zone)
     if request.form.get("edit"):
         # "Change details" on the confirm page posts what the client typed back here, to edit it.
-        return render_template("booking/details.html", service=chosen, form=form, start=start, zone=zone)
+        return pages.render_details(chosen, form, start, zone)
     try:
         client = service.client_details_from(form.data)
     except service.InvalidDetails as invalid:
         form.show_errors(invalid.field_errors)
-        return render_template("booking/details.html", service=chosen, form=form, start=start, zone=zone, message=invalid.message), 422
+        return pages.render_details(chosen, form, start, zone, 422, invalid.message)
     # A fresh key each time the confirm step is shown: sent twice, it finds the booking it made.
     form.submission.data = secrets.token_urlsafe(24)
     return render_template("booking/confirm.html", service=chosen, form=form, client=client, start=start, zone=client.timezone)
@@ -189,24 +128,24 @@ def details(practice_slug: str, slug: str, service_id: int):
 @bp.post("/book/<practice_slug>/<slug>/<int:service_id>/confirm")
 @limiter.limit(_booking_rate_limit)
 def confirm(practice_slug: str, slug: str, service_id: int):
-    chosen = _service_or_404(practice_slug, slug, service_id)
+    chosen = pages.service_or_404(practice_slug, slug, service_id)
     form = ClientDetailsForm()
     start = parse_instant(form.start.data)
-    zone = _client_zone(chosen.practice.timezone)
+    zone = pages.client_zone(chosen.practice.timezone)
     if start is None:
-        return _render_times(chosen, zone, 400, "Please choose a time from the list.")
+        return pages.render_times(chosen, zone, 400, "Please choose a time from the list.")
     try:
         client = service.client_details_from(form.data)
         booking = service.book(
-            service_id=chosen.id, start=start, client=client, now=_now(), submission_key=_submission_key(form)
+            service_id=chosen.id, start=start, client=client, now=pages.now(), submission_key=_submission_key(form)
         )
     except service.InvalidDetails as invalid:
         form.show_errors(invalid.field_errors)
-        return render_template("booking/details.html", service=chosen, form=form, start=start, zone=zone, message=invalid.message), 422
+        return pages.render_details(chosen, form, start, zone, 422, invalid.message)
     except service.SlotTaken as taken:
-        return _render_times(chosen, zone, 409, taken.message)
+        return pages.render_times(chosen, zone, 409, taken.message)
     except service.BookingError as refused:
-        return _render_times(chosen, zone, 422, refused.message)
+        return pages.render_times(chosen, zone, 422, refused.message)
     flash("You're booked. We've kept the details below — this page's link is yours to come back to.", "success")
     return redirect(url_for("booking.manage", token=service.manage_token(booking, current_app.config["SECRET_KEY"])), code=303)
 
@@ -224,7 +163,7 @@ def _booking_or_404(token: str):
 
 
 def _render_manage(booking, token: str, status: int = 200, message: str | None = None):
-    policy = service.change_policy(booking, _now())
+    policy = service.change_policy(booking, pages.now())
     return render_template("booking/manage.html", booking=booking, token=token, policy=policy, message=message), status
 
 
@@ -237,7 +176,7 @@ def manage(token: str):
 def cancel(token: str):
     booking = _booking_or_404(token)
     try:
-        service.cancel_booking(booking, by=service.CLIENT, now=_now())
+        service.cancel_booking(booking, by=service.CLIENT, now=pages.now())
     except service.ChangeNotAllowed as refused:
         return _render_manage(booking, token, 403, refused.message)
     flash("Your booking is cancelled. You're welcome to book again whenever it feels right.", "success")
@@ -248,21 +187,21 @@ def cancel(token: str):
 def reschedule_times(token: str):
     booking = _booking_or_404(token)
     try:
-        service.check_movable(booking, by=service.CLIENT, now=_now())
+        service.check_movable(booking, by=service.CLIENT, now=pages.now())
     except service.ChangeNotAllowed as refused:
         return _render_manage(booking, token, 403, refused.message)
-    return _render_new_times(booking, token, _client_zone(booking.client_timezone), 200)
+    return _render_new_times(booking, token, pages.client_zone(booking.client_timezone), 200)
 
 
 @bp.get("/manage/<token>/reschedule/confirm")
 def reschedule_confirm(token: str):
     booking = _booking_or_404(token)
-    zone = _client_zone(booking.client_timezone)
+    zone = pages.client_zone(booking.client_timezone)
     start = parse_instant(request.args.get("start"))
     if start is None:
         return _render_new_times(booking, token, zone, 400, "Please choose a time from the list.")
     try:
-        service.check_reschedule(booking, new_start=start, by=service.CLIENT, now=_now())
+        service.check_reschedule(booking, new_start=start, by=service.CLIENT, now=pages.now())
     except service.BookingError as refused:
         return _refused_move(booking, token, zone, refused)
     form = RescheduleForm(formdata=None, start=instant_for_url(start), timezone=zone)
@@ -274,12 +213,12 @@ def reschedule_confirm(token: str):
 def reschedule(token: str):
     booking = _booking_or_404(token)
     form = RescheduleForm()
-    zone = _client_zone(booking.client_timezone)
+    zone = pages.client_zone(booking.client_timezone)
     start = parse_instant(form.start.data)
     if start is None:
         return _render_new_times(booking, token, zone, 400, "Please choose a time from the list.")
     try:
-        service.reschedule(booking, new_start=start, by=service.CLIENT, now=_now())
+        service.reschedule(booking, new_start=start, by=service.CLIENT, now=pages.now())
     except service.BookingError as refused:
         return _refused_move(booking, token, zone, refused)
     where = "" if zone == booking.client_timezone else f" ({zone.replace('_', ' ')} time)"
@@ -292,7 +231,7 @@ def reschedule(token: str):
 
 
 def _render_new_times(booking, token: str, zone: str, status: int, message: str | None = None):
-    times = _times_page(booking.service, zone, moving=booking)
+    times = pages.times_page_for(booking.service, zone, moving=booking)
     return (
         render_template(
             "booking/reschedule.html",
@@ -300,7 +239,7 @@ def _render_new_times(booking, token: str, zone: str, status: int, message: str 
             token=token,
             service=booking.service,
             message=message,
-            **_picker(
+            **pages.picker(
                 times,
                 zone,
                 times_url=partial(url_for, "booking.reschedule_times", token=token),

@@ -1,9 +1,11 @@
 """The service form: it parses what was typed; catalog.service decides what is allowed."""
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import enum_choices, enum_coerce
 from wtforms.validators import ValidationError
 
 from practice.catalog.models import LOCATION_LABELS, LocationKind
+from practice.catalog.pricing import PAYMENT_MODE_LABELS, PaymentMode
 from practice.catalog.service import ServiceDetails
 from practice.money import AmountError, amount_text, parse_amount
 
@@ -50,6 +52,8 @@ class PriceField(StringField):
 
     currency = "GBP"
     typed: str | None = None
+    #: An optional amount left empty is None; a required one is refused.
+    optional = False
 
     def process_formdata(self, valuelist):
         self.typed = valuelist[0] if valuelist else None
@@ -57,12 +61,13 @@ class PriceField(StringField):
     def pre_validate(self, form):
         if self.typed is None and self.data is not None:
             return
+        self.data = None
         if not (self.typed or "").strip():
-            self.data = None
+            if self.optional:
+                return
             raise ValidationError(
                 f"Please enter a price, like {amount_text(6500, self.currency)}. Enter 0 for a free service."
             )
-        self.data = None
         try:
             self.data = parse_amount(self.typed, self.currency)
         except AmountError as refused:
@@ -74,11 +79,48 @@ class PriceField(StringField):
         return amount_text(self.data, self.currency) if isinstance(self.data, int) else ""
 
 
+class OptionalPriceField(PriceField):
+    """An amount that may be left empty; catalog.service says which payment mode needs it."""
+
+    optional = True
+
+
+class RequiredRadioField(RadioField):
+    """Radio buttons whose choice must be sent: a browser always sends the checked one, so a missing choice
+    is refused with `invalid_choice_message` rather than read as the default."""
+
+    def pre_validate(self, form):
+        if not self.raw_data and not self.process_errors:
+            raise ValidationError(self.invalid_choice_message)
+        super().pre_validate(form)
+
+
+CHOOSE_PAYMENT_MODE = "Please choose how this service is paid."
+#: The service's columns whose form fields are named differently, for the edit form to load.
+STORED_AS = {
+    "price": "price_cents",
+    "deposit": "deposit_cents",
+    "sliding_min": "sliding_min_cents",
+    "sliding_max": "sliding_max_cents",
+}
+
+
 class ServiceForm(FlaskForm):
     name = StringField("Name", filters=[strip_whitespace])
     description = TextAreaField("Description (optional)", filters=[strip_whitespace])
     duration_minutes = WholeNumberField("Length of a session, in minutes", default=60)
     price = PriceField("Price", render_kw={"inputmode": "decimal"})
+    payment_mode = RequiredRadioField(
+        "How clients pay",
+        choices=enum_choices(PaymentMode, label=PAYMENT_MODE_LABELS.__getitem__),
+        coerce=enum_coerce(PaymentMode),
+        default=PaymentMode.at_visit,
+        invalid_value_message=CHOOSE_PAYMENT_MODE,
+        invalid_choice_message=CHOOSE_PAYMENT_MODE,
+    )
+    deposit = OptionalPriceField("Deposit paid online", render_kw={"inputmode": "decimal"})
+    sliding_min = OptionalPriceField("Lowest amount a client can choose", render_kw={"inputmode": "decimal"})
+    sliding_max = OptionalPriceField("Highest amount a client can choose", render_kw={"inputmode": "decimal"})
     location_kind = SelectField(
         "Where it happens",
         choices=[SelectChoice(kind.value, label) for kind, label in LOCATION_LABELS.items()],
@@ -93,8 +135,11 @@ class ServiceForm(FlaskForm):
     slot_step_minutes = WholeNumberField("Offer a start time every … minutes", default=30)
 
     def __init__(self, *args, currency: str = "GBP", **kwargs):
+        if (found := kwargs.get("obj")) is not None:
+            kwargs = {**{field: getattr(found, column) for field, column in STORED_AS.items()}, **kwargs}
         super().__init__(*args, **kwargs)
-        self.price.currency = currency
+        for amount in (self.price, self.deposit, self.sliding_min, self.sliding_max):
+            amount.currency = currency
 
     def details(self) -> ServiceDetails:
         return ServiceDetails(
@@ -108,6 +153,10 @@ class ServiceForm(FlaskForm):
             buffer_after_minutes=self.buffer_after_minutes.data,
             capacity=self.capacity.data,
             slot_step_minutes=self.slot_step_minutes.data,
+            payment_mode=self.payment_mode.data,
+            deposit_cents=self.deposit.data,
+            sliding_min_cents=self.sliding_min.data,
+            sliding_max_cents=self.sliding_max.data,
         )
 
     def show_errors(self, field_errors: dict[str, str]) -> None:

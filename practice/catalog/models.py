@@ -6,6 +6,7 @@ from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from practice.accounts.models import Practice, Practitioner
+from practice.catalog.pricing import PaymentMode, Pricing
 from practice.extensions import db
 from practice.security.access import Access
 from practice.sqltypes import UTCDateTime, enum_check
@@ -46,6 +47,16 @@ class Service(db.Model):
         CheckConstraint("slot_step_minutes > 0", name="slot_step_positive"),
         enum_check("location_kind", LocationKind),
         enum_check("status", ServiceStatus),
+        enum_check("payment_mode", PaymentMode),
+        CheckConstraint(
+            "payment_mode != 'deposit' OR (deposit_cents > 0 AND deposit_cents <= price_cents)",
+            name="deposit_within_price",
+        ),
+        CheckConstraint(
+            "payment_mode != 'sliding' OR "
+            "(sliding_min_cents > 0 AND sliding_min_cents <= price_cents AND price_cents <= sliding_max_cents)",
+            name="sliding_range_holds_price",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +67,16 @@ class Service(db.Model):
     duration_minutes: Mapped[int]
     #: Money is an integer in minor units of the practice's currency, never a float.
     price_cents: Mapped[int] = mapped_column(default=0)
+    payment_mode: Mapped[PaymentMode] = mapped_column(
+        Enum(PaymentMode, native_enum=False, length=20, create_constraint=False),
+        default=PaymentMode.at_visit,
+        server_default=PaymentMode.at_visit.value,
+    )
+    #: What a deposit service asks online; the rest of price_cents is paid at the visit.
+    deposit_cents: Mapped[int | None]
+    #: A sliding scale's range; price_cents is the suggested amount between them.
+    sliding_min_cents: Mapped[int | None]
+    sliding_max_cents: Mapped[int | None]
     buffer_before_minutes: Mapped[int] = mapped_column(default=0)
     buffer_after_minutes: Mapped[int] = mapped_column(default=0)
     location_kind: Mapped[LocationKind] = mapped_column(
@@ -98,6 +119,16 @@ class Service(db.Model):
     @property
     def is_draft(self) -> bool:
         return self.status is ServiceStatus.draft
+
+    @property
+    def pricing(self) -> Pricing:
+        return Pricing(
+            mode=self.payment_mode,
+            price=self.price_cents,
+            deposit=self.deposit_cents,
+            low=self.sliding_min_cents,
+            high=self.sliding_max_cents,
+        )
 
     @property
     def location_label(self) -> str:

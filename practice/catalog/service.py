@@ -7,8 +7,9 @@ from sqlalchemy import select
 
 from practice.accounts.models import Practitioner
 from practice.catalog.models import MAX_BUFFER_MINUTES, MAX_DURATION_MINUTES, LocationKind, Service, ServiceStatus
+from practice.catalog.pricing import PaymentMode, minimum_charge
 from practice.extensions import begin_write_transaction, db
-from practice.money import amount_text, decimal_places
+from practice.money import amount_text, decimal_places, format_money
 
 MIN_DURATION_MINUTES = 5
 MIN_SLOT_STEP_MINUTES = 5
@@ -18,6 +19,8 @@ MAX_CAPACITY = 200
 MAX_NAME_LENGTH = 120
 MAX_DESCRIPTION_LENGTH = 5000
 MAX_LOCATION_LENGTH = 500
+FREE_PAID_ONLINE = "A free service has nothing to pay online — choose “Paid at the visit”."
+
 
 class CatalogError(Exception):
     """A change to a service that cannot be made; messages are safe to show the practitioner."""
@@ -42,6 +45,11 @@ class ServiceDetails:
     buffer_after_minutes: int = 0
     capacity: int = 1
     slot_step_minutes: int = 30
+    payment_mode: PaymentMode = PaymentMode.at_visit
+    #: Used only by the payment mode that needs them; the others are dropped when saved.
+    deposit_cents: int | None = None
+    sliding_min_cents: int | None = None
+    sliding_max_cents: int | None = None
 
 
 #: Which states each action may start from, and where it leads.
@@ -85,8 +93,10 @@ def check_details(details: ServiceDetails, currency: str) -> dict[str, str]:
     _check_range(errors, "slot_step_minutes", details.slot_step_minutes, MIN_SLOT_STEP_MINUTES, MAX_SLOT_STEP_MINUTES, "The gap between start times")
     if not 1 <= details.capacity <= MAX_CAPACITY:
         errors["capacity"] = f"Please choose between 1 (one-to-one) and {MAX_CAPACITY} people."
+    # Before the price's own check: when both speak of the price, its range is the message kept.
+    errors |= _payment_errors(details, currency)
     if not 0 <= details.price_cents <= max_price(currency):
-        errors["price"] = f"That price is higher than Tend accepts. Please check it (at most {amount_text(max_price(currency), currency)})."
+        errors["price"] = _too_high("price", currency)
     location_error = _location_error(details.location_kind, details.location_detail)
     if location_error:
         errors["location_detail"] = location_error
@@ -155,6 +165,75 @@ def _apply(service: Service, details: ServiceDetails) -> None:
     service.location_detail = details.location_detail
     service.capacity = details.capacity
     service.slot_step_minutes = details.slot_step_minutes
+    _apply_payment(service, details)
+
+
+def _apply_payment(service: Service, details: ServiceDetails) -> None:
+    # Amounts the chosen mode doesn't use are dropped, so the table's checks hold and a
+    # mode chosen later starts from what is typed then, not from a forgotten amount.
+    mode = details.payment_mode
+    service.payment_mode = mode
+    service.deposit_cents = details.deposit_cents if mode is PaymentMode.deposit else None
+    service.sliding_min_cents = details.sliding_min_cents if mode is PaymentMode.sliding else None
+    service.sliding_max_cents = details.sliding_max_cents if mode is PaymentMode.sliding else None
+
+
+def _payment_errors(details: ServiceDetails, currency: str) -> dict[str, str]:
+    """Problems with how the service is paid, checking only the amounts its payment mode uses."""
+    mode = details.payment_mode
+    if mode is PaymentMode.at_visit:
+        return {}
+    if details.price_cents == 0:
+        return {"payment_mode": FREE_PAID_ONLINE}
+    if mode is PaymentMode.deposit:
+        return _deposit_errors(details, currency)
+    if mode is PaymentMode.sliding:
+        return _sliding_errors(details, currency)
+    if details.price_cents < minimum_charge(currency):
+        return {"price": _below_stripe_minimum(currency)}
+    return {}
+
+
+def _deposit_errors(details: ServiceDetails, currency: str) -> dict[str, str]:
+    deposit, price = details.deposit_cents, details.price_cents
+    if deposit is None:
+        return {"deposit": "Please enter the deposit clients pay online when they book."}
+    if deposit == 0:
+        return {"deposit": "Please enter a deposit above 0, or choose “Paid at the visit”."}
+    if deposit < minimum_charge(currency):
+        return {"deposit": _below_stripe_minimum(currency)}
+    if deposit > price:
+        return {"deposit": f"The deposit can't be more than the price ({format_money(price, currency)})."}
+    return {}
+
+
+def _sliding_errors(details: ServiceDetails, currency: str) -> dict[str, str]:
+    low, high, suggested = details.sliding_min_cents, details.sliding_max_cents, details.price_cents
+    suggested_text = format_money(suggested, currency)
+    errors = {}
+    if low is None:
+        errors["sliding_min"] = "Please enter the least a client can choose to pay."
+    elif low < minimum_charge(currency):
+        errors["sliding_min"] = _below_stripe_minimum(currency)
+    elif high is not None and low > high:
+        errors["sliding_min"] = "The lowest amount can't be more than the highest."
+    elif low > suggested:
+        errors["sliding_min"] = f"The lowest amount can't be more than the suggested price ({suggested_text})."
+    if high is None:
+        errors["sliding_max"] = "Please enter the most a client can choose to pay."
+    elif high > max_price(currency):
+        errors["sliding_max"] = _too_high("amount", currency)
+    elif high < suggested:
+        errors["sliding_max"] = f"The highest amount can't be less than the suggested price ({suggested_text})."
+    return errors
+
+
+def _too_high(noun: str, currency: str) -> str:
+    return f"That {noun} is higher than Tend accepts. Please check it (at most {amount_text(max_price(currency), currency)})."
+
+
+def _below_stripe_minimum(currency: str) -> str:
+    return f"Stripe can't take less than {format_money(minimum_charge(currency), currency)} online."
 
 
 def _check_range(errors: dict, field: str, value: int, low: int, high: int, subject: str) -> None:

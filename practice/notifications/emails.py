@@ -181,6 +181,31 @@ def booking_cancelled(booking: Booking, *, by: ChangedBy, message: str, rebook_u
     )
 
 
+def hold_released(booking: Booking, *, rebook_url: str) -> RenderedEmail:
+    appt = appointment(booking, booking.client_timezone)
+    return render_email(
+        "hold_released",
+        subject=_named(f"The time held for you with {booking.practice.name} is free again", appt),
+        practice=sender_of(booking.practice),
+        appt=appt,
+        rebook_url=rebook_url,
+    )
+
+
+def payment_refunded(booking: Booking, *, amount: str, reason: str, rebook_url: str) -> RenderedEmail:
+    """`reason` is a RefundReason value: the words differ for a late payment, a cancellation, or the practice's choice."""
+    appt = appointment(booking, booking.client_timezone)
+    return render_email(
+        "payment_refunded",
+        subject=_named(f"A refund of {amount} from {booking.practice.name}", appt),
+        practice=sender_of(booking.practice),
+        appt=appt,
+        amount=amount,
+        reason=reason,
+        rebook_url=rebook_url,
+    )
+
+
 def booking_reminder(booking: Booking, *, manage_url: str, intake: IntakeInvitation | None = None) -> RenderedEmail:
     appt = appointment(booking, booking.client_timezone)
     return render_email(

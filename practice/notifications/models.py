@@ -2,7 +2,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from practice.accounts.models import Practitioner
@@ -36,6 +36,10 @@ class MessageKind(enum.Enum):
     intake_attention = "intake_attention"
     #: To the practitioner: a client asked for their data to be erased.
     erasure_requested = "erasure_requested"
+    #: To the client: a time held while they paid was released; nothing was charged.
+    hold_released = "hold_released"
+    #: To the client: money is on its way back (a cancellation, the practice's choice, or a payment that came too late).
+    payment_refunded = "payment_refunded"
 
 
 #: What each kind of message is, as the Emails page names it.
@@ -51,10 +55,19 @@ KIND_LABELS = {
     MessageKind.invitation: "Invitation to join the practice",
     MessageKind.intake_attention: "Intake needs attention",
     MessageKind.erasure_requested: "Erasure request",
+    MessageKind.hold_released: "Held time released",
+    MessageKind.payment_refunded: "Refund",
 }
 #: Messages to the client; the practice's contact address takes their replies.
 CLIENT_KINDS = frozenset(
-    {MessageKind.booking_confirmed, MessageKind.booking_rescheduled, MessageKind.booking_cancelled, MessageKind.booking_reminder}
+    {
+        MessageKind.booking_confirmed,
+        MessageKind.booking_rescheduled,
+        MessageKind.booking_cancelled,
+        MessageKind.booking_reminder,
+        MessageKind.hold_released,
+        MessageKind.payment_refunded,
+    }
 )
 STATUS_LABELS = {
     OutboxStatus.pending: "Waiting to send",
@@ -144,3 +157,8 @@ class OutboxMessage(db.Model):
     @property
     def can_be_sent_again(self) -> bool:
         return self.is_failed and self.content_dropped_at is None
+
+
+def made_pending_again(message: OutboxMessage) -> bool:
+    """Whether "Send again" in the admin panel has just made the message due: the worker should not wait for the sweep."""
+    return OutboxStatus.pending in inspect(message).attrs.status.history.added

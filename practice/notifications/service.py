@@ -14,17 +14,20 @@ from practice.accounts.models import Invitation, Practice, Practitioner
 from practice.accounts.signals import password_reset_requested, practitioner_invited
 from practice.booking import links
 from practice.booking.models import Booking
-from practice.booking.signals import booking_cancelled, booking_confirmed, booking_rescheduled
+from practice.booking.signals import booking_cancelled, booking_confirmed, booking_hold_released, booking_rescheduled
 from practice.booking.states import BookingStatus, ChangedBy
 from practice.extensions import begin_write_transaction, db
 from practice.external_urls import external_url
 from practice.intake import service as intake
 from practice.intake.models import ErasureRequest, IntakeResponse
 from practice.intake.signals import erasure_requested, intake_needs_attention
+from practice.money import format_money
 from practice.notifications import emails
 from practice.notifications.calendar import CalendarMethod, booking_calendar
 from practice.notifications.emails import IntakeInvitation, RenderedEmail
 from practice.notifications.models import MessageKind, OutboxMessage, OutboxStatus
+from practice.payments.models import Refund
+from practice.payments.signals import refund_succeeded
 from practice.security import audit
 from practice.security.audit import Actor
 from practice.security.authz import visible_to
@@ -79,6 +82,18 @@ def _booking_rescheduled(booking: Booking, *, previous_start: datetime, now: dat
 @booking_cancelled.connect
 def _booking_cancelled(booking: Booking, *, now: datetime, by: ChangedBy, message: str = "", **_) -> None:
     owe_booking_cancelled(booking, now=now, by=by, message=message)
+
+
+@booking_hold_released.connect
+def _booking_hold_released(booking: Booking, *, now: datetime, by: ChangedBy, **_) -> None:
+    # A client who let the time go themselves knows already.
+    if by is ChangedBy.expiry:
+        owe_hold_released(booking, now=now)
+
+
+@refund_succeeded.connect
+def _refund_succeeded(refund: Refund, *, now: datetime, **_) -> None:
+    owe_payment_refunded(refund, now=now)
 
 
 @intake_needs_attention.connect
@@ -164,6 +179,19 @@ def owe_booking_rescheduled(
         ),
         now=now,
     )
+
+
+def owe_hold_released(booking: Booking, *, now: datetime) -> None:
+    """Owe the client word that the time held while they paid is free again, and that nothing was charged."""
+    _owe_client(booking, MessageKind.hold_released, emails.hold_released(booking, rebook_url=rebook_url_for(booking)), now=now)
+
+
+def owe_payment_refunded(refund: Refund, *, now: datetime) -> None:
+    """Owe the client word of a refund Stripe has confirmed: how much, and why in kind words."""
+    booking = refund.payment.booking
+    amount = format_money(refund.amount_cents, refund.payment.currency)
+    email = emails.payment_refunded(booking, amount=amount, reason=refund.reason.value, rebook_url=rebook_url_for(booking))
+    _owe_client(booking, MessageKind.payment_refunded, email, now=now)
 
 
 def reminder_key(booking: Booking) -> str:

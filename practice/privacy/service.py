@@ -15,8 +15,10 @@ from practice.intake import service as intake
 from practice.intake.models import ErasureOutcome, ErasureRequest, IntakeResponse
 from practice.intake.service import IntakeSummary
 from practice.intake.signals import erasure_requested
+from practice.money import amount_text
 from practice.notifications import service as notifications
 from practice.notifications.models import CLIENT_KINDS, OutboxMessage
+from practice.payments.models import Payment
 from practice.security import audit
 from practice.security.audit import Actor
 from practice.security.models import AuditAction
@@ -71,6 +73,8 @@ class HeldData:
     #: The emails addressed to the client.
     emails: list[OutboxMessage]
     erasure_requests: list[ErasureRequest]
+    #: Amounts and statuses only: card details never reach the practice.
+    payments: list[Payment]
 
     @property
     def contact_preference(self) -> str:
@@ -94,12 +98,14 @@ def held_about(client: Client) -> HeldData:
     requests = db.session.scalars(
         select(ErasureRequest).where(ErasureRequest.client_id == client.id).order_by(ErasureRequest.requested_at)
     ).all()
+    payments = db.session.scalars(select(Payment).where(Payment.client_id == client.id).order_by(Payment.id)).all()
     return HeldData(
         client=client,
         bookings=list(bookings),
         intakes=[intake.summary(response) for response in responses],
         emails=list(emails),
         erasure_requests=list(requests),
+        payments=list(payments),
     )
 
 
@@ -143,6 +149,17 @@ def as_json(held: HeldData, *, now: datetime) -> dict:
                 "subject": message.subject if message.content_dropped_at is None else None,
             }
             for message in held.emails
+        ],
+        "payments": [
+            {
+                "amount": amount_text(payment.amount_cents, payment.currency),
+                "currency": payment.currency,
+                "status": payment.status_label,
+                "created_at": payment.created_at.isoformat(),
+                "paid_at": _iso(payment.paid_at),
+                "refunded": amount_text(payment.refunded_cents, payment.currency),
+            }
+            for payment in held.payments
         ],
         "erasure_requests": [
             {

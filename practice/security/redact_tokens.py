@@ -1,10 +1,10 @@
-"""A logging filter that keeps manage, reset, invitation and intake tokens out of request logs."""
+"""A logging filter that keeps manage, payment, reset, invitation and intake tokens out of request logs."""
 import logging
 import re
 
-#: The path segment after /manage/, /reset/, /join/ or /intake/ is a bearer token: whoever reads it holds the
+#: The path segment after /manage/, /pay/, /reset/, /join/ or /intake/ is a bearer token: whoever reads it holds the
 #: booking, the account or the client's intake answers.
-TOKEN_SEGMENT = re.compile(r"/(manage|reset|join|intake)/[^/\s?#\"']+")
+TOKEN_SEGMENT = re.compile(r"/(manage|pay|reset|join|intake)/[^/\s?#\"']+")
 
 
 def redact(text: str) -> str:
@@ -12,7 +12,7 @@ def redact(text: str) -> str:
 
 
 class RedactTokens(logging.Filter):
-    """Rewrites `/manage/<token>`, `/reset/<token>`, `/join/<token>` and `/intake/<token>` to `/manage/…` and so on in a record's message and args."""
+    """Rewrites `/manage/<token>`, `/pay/<token>`, `/reset/<token>`, `/join/<token>` and `/intake/<token>` to `/manage/…` and so on in a record's message and args."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):

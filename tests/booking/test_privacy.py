@@ -93,5 +93,15 @@ def test_the_filter_redacts_reset_tokens_and_keeps_the_rest_of_the_path():
     assert record.getMessage() == "GET /reset/… and /manage/…/cancel?tz=UTC"
 
 
+def test_the_filter_redacts_payment_return_tokens_but_not_the_pay_step():
+    record = logging.LogRecord(
+        "werkzeug", logging.INFO, __file__, 1, "GET /pay/abc.def/return and POST /book/p/r/1/pay", None, None,
+    )
+
+    RedactTokens().filter(record)
+
+    assert record.getMessage() == "GET /pay/…/return and POST /book/p/r/1/pay"
+
+
 def test_the_app_installs_the_filter_on_the_werkzeug_logger(app):
     assert [f for f in logging.getLogger("werkzeug").filters if isinstance(f, RedactTokens)]

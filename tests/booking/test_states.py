@@ -22,6 +22,8 @@ EXPECTED = {
     (S.held, E.confirm): S.confirmed,
     (S.held, E.cancel): S.cancelled,
     (S.held, E.lapse): S.cancelled,
+    # A payment that came after its hold lapsed, while the time was still free.
+    (S.cancelled, E.reinstate): S.confirmed,
     (S.confirmed, E.cancel): S.cancelled,
     (S.confirmed, E.complete): S.completed,
     (S.confirmed, E.no_show): S.no_show,
@@ -44,9 +46,10 @@ def test_the_table_is_exactly_the_expected_moves():
     assert TRANSITIONS == EXPECTED
 
 
-def test_nothing_leaves_a_final_status():
-    for final in (S.completed, S.no_show, S.cancelled):
+def test_nothing_leaves_a_final_status_but_a_late_payment_reinstating_a_lapsed_hold():
+    for final in (S.completed, S.no_show):
         assert not any(can(final, event) for event in E)
+    assert [event for event in E if can(S.cancelled, event)] == [E.reinstate]
 
 
 @pytest.mark.parametrize(

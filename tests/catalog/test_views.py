@@ -12,6 +12,7 @@ NEW_SERVICE = {
     "description": "A slow, supportive massage.",
     "duration_minutes": "60",
     "price": "65.00",
+    "payment_mode": "at_visit",
     "location_kind": "in_person",
     "location_detail": "14 Alder Lane",
     "capacity": "1",

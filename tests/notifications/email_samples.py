@@ -13,6 +13,8 @@ from practice.privacy import service as privacy
 from practice.security.audit import Actor
 from practice.notifications import service
 from practice.notifications.models import MessageKind, OutboxMessage
+from practice.payments.models import Payment, Refund
+from practice.payments.states import PaymentStatus, RefundReason
 from practice.booking.states import ChangedBy
 from tests.factories import make_booking, make_practitioner, make_service
 
@@ -94,6 +96,8 @@ def owe_every_kind(booking, *, by: ChangedBy = ChangedBy.practitioner, message: 
     previous_start = move(booking, timedelta(days=1))
     service.owe_booking_rescheduled(booking, previous_start=previous_start, now=NOW, by=by, message=message)
     service.owe_reminder(booking, now=NOW)
+    service.owe_hold_released(booking, now=NOW)
+    service.owe_payment_refunded(_a_refund(booking), now=NOW)
     sent = snapshot()
     # Cancelling withdraws the reminder still waiting to go: keep what it said first.
     booking.sequence += 1
@@ -104,6 +108,12 @@ def owe_every_kind(booking, *, by: ChangedBy = ChangedBy.practitioner, message: 
         expires_at=NOW + timedelta(days=7), now=NOW,
     )
     return sent | snapshot()
+
+
+def _a_refund(booking: Booking) -> Refund:
+    # Transient: the email is built from it, nothing is saved.
+    payment = Payment(booking=booking, amount_cents=2000, currency="GBP", status=PaymentStatus.succeeded)
+    return Refund(payment=payment, amount_cents=2000, reason=RefundReason.late_payment)
 
 
 def _send_an_intake_needing_attention(booking: Booking) -> None:

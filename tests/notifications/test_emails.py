@@ -7,7 +7,7 @@ import pytest
 from practice.extensions import db
 from practice.notifications import service
 from practice.notifications.emails import DEFAULT_ACCENT
-from practice.notifications.models import MessageKind
+from practice.notifications.models import CLIENT_KINDS, MessageKind
 from practice.booking.states import ChangedBy
 from tests.factories import make_service
 from tests.notifications.email_samples import (
@@ -24,7 +24,6 @@ from tests.notifications.email_samples import (
     snapshot,
 )
 
-CLIENT_KINDS = {MessageKind.booking_confirmed, MessageKind.booking_rescheduled, MessageKind.booking_cancelled, MessageKind.booking_reminder}
 WITH_MANAGE_LINK = [MessageKind.booking_confirmed, MessageKind.booking_rescheduled, MessageKind.booking_reminder]
 #: Emails about an account or the practice, tied to no booking: they have no service to name.
 ACCOUNT_KINDS = {MessageKind.password_reset, MessageKind.invitation, MessageKind.erasure_requested}

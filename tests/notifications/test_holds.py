@@ -6,7 +6,7 @@ from sqlalchemy import select
 from practice.booking import service as booking_service
 from practice.booking.models import HOLD_EXPIRY, Booking, BookingStatus
 from practice.extensions import db
-from practice.notifications.models import OutboxMessage
+from practice.notifications.models import MessageKind, OutboxMessage
 from tests.notifications.support import FROZEN_NOW, at, book_at, make_hold, offer
 
 NOW = FROZEN_NOW
@@ -44,12 +44,15 @@ def test_confirmed_and_cancelled_bookings_are_untouched(app):
     assert state(app, confirmed)[0] is BookingStatus.confirmed
 
 
-def test_an_expired_hold_owes_no_email(app):
+def test_an_expired_hold_tells_the_client_kindly_and_nobody_else(app):
     offered = offer(app)
     make_hold(app, offered, at(1, 10), expires_at=NOW - timedelta(minutes=1))
     expire(app, NOW)
+    expire(app, NOW + timedelta(minutes=1))
     with app.app_context():
-        assert db.session.scalars(select(OutboxMessage)).all() == []
+        messages = db.session.scalars(select(OutboxMessage)).all()
+        assert [(m.kind, m.recipient) for m in messages] == [(MessageKind.hold_released, "client@example.org")]
+        assert "Nothing was charged" in messages[0].body_text
 
 
 def test_expiring_twice_changes_nothing_the_second_time(app):

@@ -20,6 +20,8 @@ from practice.extensions import db
 from practice.intake import service as intake
 from practice.intake.models import ErasureRequest, IntakeForm, IntakeFormVersion, IntakeResponse, ServiceIntakeForm
 from practice.notifications.models import OutboxMessage, OutboxStatus
+from practice.payments.models import Payment, Refund
+from practice.payments.states import PaymentStatus
 from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours
 from practice.security.audit import Actor
 from tests.conftest import BASE_TEST_CONFIG
@@ -100,6 +102,9 @@ ADMIN_ROUTES = {
     ("GET", "/admin/intake/<int:response_id>/export"): HOLDER,
     ("GET", "/admin/erasure-requests/"): MEMBER,
     ("POST", "/admin/erasure-requests/<int:request_id>/confirm"): ROW,
+    ("GET", "/admin/payments/"): MEMBER,
+    ("GET", "/admin/payments.csv"): MEMBER,
+    ("POST", "/admin/payments/<int:payment_id>/refund"): ROW,
 }
 
 ACTORS = ("visitor", "other practice's owner", "practitioner of the practice", "owner")
@@ -153,9 +158,15 @@ def _rows_of(practitioner, now: datetime) -> dict:
         practice_id=booking.practice_id, practitioner_id=practitioner.id, client_id=booking.client_id,
         booking_id=booking.id, requested_at=now,
     )
-    db.session.add(erasure)
+    payment = Payment(
+        practice_id=booking.practice_id, practitioner_id=practitioner.id, booking_id=booking.id, client_id=booking.client_id,
+        amount_cents=2000, currency="GBP", status=PaymentStatus.succeeded, payment_intent_id=f"pi_matrix_{booking.id}",
+        created_at=now, expires_at=now, paid_at=now,
+    )
+    db.session.add_all([erasure, payment])
     db.session.commit()
     return {
+        "payment_id": payment.id,
         "form_id": form.id, "section_key": "recovery", "question_key": "bleeding_now", "response_id": response,
         "request_id": erasure.id,
         "service_id": service.id, "range_id": weekly, "override_id": override.id, "time_off_id": away.id,
@@ -254,6 +265,7 @@ def _snapshot(app) -> tuple:
             tuple(db.session.execute(select(ErasureRequest.id, ErasureRequest.completed_at).order_by(ErasureRequest.id))),
             tuple(db.session.execute(select(Client.id, Client.erased_at).order_by(Client.id))),
             db.session.scalar(select(func.count(IntakeResponse.id))),
+            db.session.scalar(select(func.count(Refund.id))),
         )
 
 

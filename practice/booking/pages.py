@@ -1,0 +1,83 @@
+"""Pages of the booking flow shared by its blueprint and the checkout (payments) that continues it."""
+from datetime import UTC, datetime
+from functools import partial
+
+from flask import abort, current_app, render_template, request, url_for
+
+from practice.booking import service
+from practice.booking.times import times_page
+from practice.catalog.pricing import describe
+from practice.payment_settings import online_payments_enabled
+from practice.sqltypes import MAX_ID
+from practice.timeformats import instant_for_url, known_timezones, parse_day, zone_or
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def service_or_404(practice_slug: str, slug: str, service_id: int):
+    found = service.published_service(practice_slug, slug, service_id) if service_id <= MAX_ID else None
+    if found is None:
+        abort(404)
+    return found
+
+
+def client_zone(default: str) -> str:
+    # Links carry the zone as ?tz=; the details and confirm forms as their timezone field.
+    return zone_or(request.values.get("tz") or request.form.get("timezone"), default)
+
+
+def service_address(chosen) -> dict:
+    """The URL values naming a service: its practice, its practitioner, its id."""
+    return dict(practice_slug=chosen.practice.slug, slug=chosen.practitioner.slug, service_id=chosen.id)
+
+
+def pays_online(chosen) -> bool:
+    """Whether booking this service goes through checkout: it asks for money online and the install takes it."""
+    return chosen.pricing.paid_online and online_payments_enabled(current_app.config)
+
+
+def price_text(chosen) -> str:
+    return describe(chosen.pricing, chosen.practice.currency, online=online_payments_enabled(current_app.config))
+
+
+def render_times(chosen, zone: str, status: int, message: str | None = None):
+    """The service page with its day and time picker, and `message` above it."""
+    times = times_page_for(chosen, zone)
+    where = service_address(chosen)
+    return (
+        render_template(
+            "booking/service.html",
+            practice=chosen.practice,
+            service=chosen,
+            message=message,
+            **picker(
+                times,
+                zone,
+                times_url=partial(url_for, "booking.service_page", **where),
+                choose_url=lambda slot: url_for("booking.details", **where, start=instant_for_url(slot.start), tz=zone),
+            ),
+        ),
+        status,
+    )
+
+
+def render_details(chosen, form, start: datetime, zone: str, status: int = 200, message: str | None = None):
+    return render_template("booking/details.html", service=chosen, form=form, start=start, zone=zone, message=message), status
+
+
+def times_page_for(chosen, zone: str, moving=None):
+    return times_page(
+        chosen,
+        zone=zone,
+        first=parse_day(request.values.get("from")),
+        day=parse_day(request.values.get("day")),
+        now=now(),
+        moving=moving,
+    )
+
+
+def picker(times, zone: str, *, times_url, choose_url) -> dict:
+    """What templates/booking/_slot_picker.html needs."""
+    return dict(times=times, zone=zone, zones=sorted(known_timezones()), times_url=times_url, choose_url=choose_url)

@@ -1,0 +1,179 @@
+"""Paying for a booking: confirm and pay, Stripe's return and cancel pages, and Stripe's webhook."""
+import logging
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+
+from practice.booking import pages
+from practice.booking import service as booking_service
+from practice.booking.forms import ClientDetailsForm
+from practice.extensions import csrf, limiter
+from practice.money import AmountError, parse_amount
+from practice.payment_settings import online_payments_enabled
+from practice.payments import gateway, service
+from practice.payments.links import return_token
+from practice.payments.states import refund_policy_in_words
+from practice.security.token_links import keep_link_private
+from practice.timeformats import parse_instant
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("payments", __name__)
+
+
+@bp.after_request
+def _keep_links_private(response):
+    if request.path.startswith("/pay/"):
+        keep_link_private(response)
+    return response
+
+
+@bp.app_template_global("latest_payment_for")
+def _latest_payment_for(booking):
+    return service.latest_payment(booking.id)
+
+
+@bp.app_template_global("payment_return_token")
+def _payment_return_token(payment) -> str:
+    return return_token(payment.idempotency_key)
+
+
+@bp.app_template_global("stripe_status")
+def _stripe_status(practitioner) -> service.StripeStatus:
+    return service.stripe_status(practitioner.practice_id, current_app.config)
+
+
+@bp.app_template_global("refund_policy_text")
+def _refund_policy_text(practice) -> str:
+    return refund_policy_in_words(practice.full_refund_hours, practice.late_cancel_keep_percent)
+
+
+@bp.app_template_global("refund_due_on_cancelling")
+def _refund_due_on_cancelling(booking) -> int:
+    return service.refund_due_on_cancelling(booking, now=pages.now())
+
+
+def _booking_rate_limit() -> str:
+    return current_app.config["BOOKING_RATE_LIMIT"]
+
+
+@bp.post("/book/<practice_slug>/<slug>/<int:service_id>/pay")
+@limiter.limit(_booking_rate_limit)
+def pay(practice_slug: str, slug: str, service_id: int):
+    chosen = pages.service_or_404(practice_slug, slug, service_id)
+    form = ClientDetailsForm()
+    start = parse_instant(form.start.data)
+    zone = pages.client_zone(chosen.practice.timezone)
+    if start is None:
+        return pages.render_times(chosen, zone, 400, "Please choose a time from the list.")
+    if not pages.pays_online(chosen):
+        return pages.render_times(chosen, zone, 409, "This service is paid at your visit: please choose your time again.")
+    try:
+        client = booking_service.client_details_from(form.data)
+        checkout = service.start_checkout(
+            service_id=chosen.id,
+            start=start,
+            client=client,
+            now=pages.now(),
+            submission_key=_submission_key(form),
+            chosen_amount=_chosen_amount(chosen),
+        )
+    except booking_service.InvalidDetails as invalid:
+        form.show_errors(invalid.field_errors)
+        return pages.render_details(chosen, form, start, zone, 422, invalid.message)
+    except booking_service.SlotTaken as taken:
+        return pages.render_times(chosen, zone, 409, taken.message)
+    except booking_service.BookingError as refused:
+        return pages.render_times(chosen, zone, 422, refused.message)
+    except service.PaymentError as refused:
+        if refused.field == "amount":
+            return _render_confirm(chosen, form, client, start, 422, refused.message)
+        return pages.render_times(chosen, zone, 503, refused.message)
+    if not checkout.url:
+        return redirect(url_for("booking.manage", token=_token(checkout.booking)), code=303)
+    return redirect(checkout.url, code=303)
+
+
+def _chosen_amount(chosen) -> int | None:
+    if not chosen.pricing.is_sliding:
+        return None
+    try:
+        return parse_amount(request.form.get("amount", ""), chosen.practice.currency)
+    except AmountError as refused:
+        raise service.PaymentError(str(refused), field="amount") from None
+
+
+def _render_confirm(chosen, form, client, start, status: int, message: str):
+    return (
+        render_template(
+            "booking/confirm.html", service=chosen, form=form, client=client, start=start, zone=client.timezone,
+            amount_error=message, typed_amount=request.form.get("amount", ""),
+        ),
+        status,
+    )
+
+
+def _submission_key(form) -> str | None:
+    key = form.submission.data or ""
+    return key if 16 <= len(key) <= 64 and key.isascii() else None
+
+
+def _token(booking) -> str:
+    return booking_service.manage_token(booking, current_app.config["SECRET_KEY"])
+
+
+def _payment_or_404(token: str):
+    payment = service.payment_for_return_token(token)
+    if payment is None:
+        abort(404)
+    return payment
+
+
+@bp.get("/pay/<token>/return")
+def returned(token: str):
+    """Stripe sends the client here after paying: confirmed at once if Stripe says so, else "confirming…"."""
+    payment = service.sync_with_stripe(_payment_or_404(token), now=pages.now())
+    booking = payment.booking
+    if booking.is_confirmed:
+        flash("You're booked, and your payment is received. This page's link is yours to come back to.", "success")
+        return redirect(url_for("booking.manage", token=_token(booking)), code=303)
+    return render_template("payments/confirming.html", booking=booking, payment=payment, token=token)
+
+
+@bp.get("/pay/<token>/not-paid")
+def not_paid(token: str):
+    """Stripe's "back" link: nothing was paid; the time stays held until the hold ends."""
+    payment = service.sync_with_stripe(_payment_or_404(token), now=pages.now())
+    booking = payment.booking
+    if booking.is_confirmed:
+        return redirect(url_for("booking.manage", token=_token(booking)), code=303)
+    return render_template("payments/not_paid.html", booking=booking, payment=payment, token=token)
+
+
+@bp.post("/pay/<token>/let-go")
+def let_go(token: str):
+    booking = _payment_or_404(token).booking
+    service.let_go(booking, now=pages.now())
+    if booking.is_confirmed:
+        return redirect(url_for("booking.manage", token=_token(booking)), code=303)
+    return redirect(url_for("booking.service_page", **pages.service_address(booking.service)), code=303)
+
+
+@bp.post("/stripe/webhook")
+@csrf.exempt
+@limiter.exempt
+def webhook():
+    """Stripe's events: verified, recorded once, and acted on only after asking Stripe again."""
+    if not online_payments_enabled(current_app.config):
+        abort(404)
+    try:
+        event = gateway.verified_event(request.get_data(), request.headers.get("Stripe-Signature"))
+    except ValueError:
+        return {"error": "The signature could not be verified."}, 400
+    try:
+        outcome = service.handle_event(event, now=pages.now())
+    except gateway.GatewayError:
+        # Stripe delivers the event again later; nothing was recorded.
+        log.warning("stripe event %s not handled: Stripe could not be asked again", event.id)
+        return {"error": "Try again later."}, 503
+    log.info("stripe event %s (%s): %s", event.id, event.type, outcome)
+    return {"received": True, "outcome": outcome}
