@@ -23,6 +23,8 @@ BASE_TEST_CONFIG = {
     "PRACTICE_DATA_KEYS": "Xz80qyBg76ACGCUBJ3uEJnVQ__YbsJvCDlyjGYbbo-M=",
     # Never the project's own instance/data_keys: a test of key rotation names a file of its own.
     "DATA_KEYS_FILE": "",
+    # Stripe's client retries an unreachable server with backoff; a test of that needs one try.
+    "STRIPE_MAX_NETWORK_RETRIES": 0,
 }
 
 

@@ -11,7 +11,8 @@ from werkzeug.serving import make_server
 def serving(app: Flask) -> Iterator[str]:
     """Yield the base URL (http://127.0.0.1:<port>) of `app` served by a threaded server."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    # A short poll: shutdown() waits up to one poll interval, half a second by default, at every test's end.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="live-server", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

@@ -12,6 +12,25 @@ from practice.sqltypes import MAX_ID
 from practice.timeformats import instant_for_url, known_timezones, parse_day, zone_or
 
 
+def booking_rate_limit() -> str:
+    return current_app.config["BOOKING_RATE_LIMIT"]
+
+
+def submission_key(form) -> str | None:
+    """The confirm form's random key, if it looks like one we issued."""
+    key = form.submission.data or ""
+    return key if 16 <= len(key) <= 64 and key.isascii() else None
+
+
+def render_refusal(chosen, form, start: datetime, zone: str, refused: service.BookingError):
+    """What the confirm step answers when booking was refused: the details again, or the times with the reason."""
+    if isinstance(refused, service.InvalidDetails):
+        form.show_errors(refused.field_errors)
+        return render_details(chosen, form, start, zone, 422, refused.message)
+    status = 409 if isinstance(refused, service.SlotTaken) else 422
+    return render_times(chosen, zone, status, refused.message)
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 

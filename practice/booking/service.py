@@ -452,6 +452,11 @@ def _serialised_change() -> Iterator[None]:
         raise
 
 
+def locked_booking(booking_id: int) -> Booking:
+    """The booking, read again under its practitioner's lock; call inside serialised_change()."""
+    return _locked_booking(booking_id)
+
+
 def _locked_booking(booking_id: int) -> Booking:
     practitioner_id = db.session.scalar(select(Booking.practitioner_id).where(Booking.id == booking_id))
     if practitioner_id is None:

@@ -29,10 +29,6 @@ def _keep_manage_links_private(response):
     return response
 
 
-def _booking_rate_limit() -> str:
-    return current_app.config["BOOKING_RATE_LIMIT"]
-
-
 def _practice_or_404(practice_slug: str):
     found = service.practice_by_slug(practice_slug)
     if found is None:
@@ -126,7 +122,7 @@ def details(practice_slug: str, slug: str, service_id: int):
 
 
 @bp.post("/book/<practice_slug>/<slug>/<int:service_id>/confirm")
-@limiter.limit(_booking_rate_limit)
+@limiter.limit(pages.booking_rate_limit)
 def confirm(practice_slug: str, slug: str, service_id: int):
     chosen = pages.service_or_404(practice_slug, slug, service_id)
     form = ClientDetailsForm()
@@ -137,22 +133,12 @@ def confirm(practice_slug: str, slug: str, service_id: int):
     try:
         client = service.client_details_from(form.data)
         booking = service.book(
-            service_id=chosen.id, start=start, client=client, now=pages.now(), submission_key=_submission_key(form)
+            service_id=chosen.id, start=start, client=client, now=pages.now(), submission_key=pages.submission_key(form)
         )
-    except service.InvalidDetails as invalid:
-        form.show_errors(invalid.field_errors)
-        return pages.render_details(chosen, form, start, zone, 422, invalid.message)
-    except service.SlotTaken as taken:
-        return pages.render_times(chosen, zone, 409, taken.message)
     except service.BookingError as refused:
-        return pages.render_times(chosen, zone, 422, refused.message)
+        return pages.render_refusal(chosen, form, start, zone, refused)
     flash("You're booked. We've kept the details below — this page's link is yours to come back to.", "success")
     return redirect(url_for("booking.manage", token=service.manage_token(booking, current_app.config["SECRET_KEY"])), code=303)
-
-
-def _submission_key(form) -> str | None:
-    key = form.submission.data or ""
-    return key if 16 <= len(key) <= 64 and key.isascii() else None
 
 
 def _booking_or_404(token: str):
@@ -209,7 +195,7 @@ def reschedule_confirm(token: str):
 
 
 @bp.post("/manage/<token>/reschedule")
-@limiter.limit(_booking_rate_limit)
+@limiter.limit(pages.booking_rate_limit)
 def reschedule(token: str):
     booking = _booking_or_404(token)
     form = RescheduleForm()

@@ -56,7 +56,7 @@ def client() -> stripe.StripeClient:
     return stripe.StripeClient(
         config["STRIPE_SECRET_KEY"],
         base_addresses={"api": base} if base else None,
-        max_network_retries=2,
+        max_network_retries=config.get("STRIPE_MAX_NETWORK_RETRIES", 2),
         http_client=stripe.RequestsClient(timeout=TIMEOUT_SECONDS),
     )
 

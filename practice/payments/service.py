@@ -124,40 +124,49 @@ def start_checkout(
         return Checkout(booking, "")
     if booking.status is not BookingStatus.held:
         raise PaymentError("The time held for you has been released. Please choose a time again.")
-    payment = _open_payment(booking) or _new_payment(booking, amount, now)
+    payment = _payment_to_use(booking.id, amount, now)
     if payment.checkout_url:
         return Checkout(booking, payment.checkout_url)
-    return Checkout(booking, _open_checkout_session(payment, booking))
+    # A second tap while the first is still asking Stripe sends the same idempotency key: one session.
+    return Checkout(booking, _open_checkout_session(payment, booking, now))
 
 
-def _open_payment(booking: Booking) -> Payment | None:
+def _open_payment(booking_id: int, now: datetime) -> Payment | None:
+    """The booking's checkout still payable: unpaid (a declined card leaves it open) and not yet expired."""
     return db.session.scalar(
         select(Payment)
-        .where(Payment.booking_id == booking.id, Payment.status == PaymentStatus.created)
+        .where(
+            Payment.booking_id == booking_id,
+            Payment.status.in_((PaymentStatus.created, PaymentStatus.failed)),
+            Payment.expires_at > now,
+        )
         .order_by(Payment.id.desc())
     )
 
 
-def _new_payment(booking: Booking, amount: int, now: datetime) -> Payment:
-    begin_write_transaction()
-    payment = Payment(
-        practice_id=booking.practice_id,
-        practitioner_id=booking.practitioner_id,
-        booking_id=booking.id,
-        client_id=booking.client_id,
-        amount_cents=amount,
-        currency=booking.practice.currency,
-        status=PaymentStatus.created,
-        test_mode=test_keys_in_use(current_app.config),
-        created_at=now,
-        expires_at=booking.hold_expires_at,
-    )
-    db.session.add(payment)
-    db.session.commit()
+def _payment_to_use(booking_id: int, amount: int, now: datetime) -> Payment:
+    """The booking's open payment, or a new one: decided under the booking's lock, so a double tap makes one."""
+    with booking_service.serialised_change():
+        booking = booking_service.locked_booking(booking_id)
+        payment = _open_payment(booking_id, now)
+        if payment is None:
+            payment = Payment(
+                practice_id=booking.practice_id,
+                practitioner_id=booking.practitioner_id,
+                booking_id=booking.id,
+                client_id=booking.client_id,
+                amount_cents=amount,
+                currency=booking.practice.currency,
+                status=PaymentStatus.created,
+                test_mode=test_keys_in_use(current_app.config),
+                created_at=now,
+                expires_at=booking.hold_expires_at,
+            )
+            db.session.add(payment)
     return payment
 
 
-def _open_checkout_session(payment: Payment, booking: Booking) -> str:
+def _open_checkout_session(payment: Payment, booking: Booking, now: datetime) -> str:
     request = gateway.CheckoutRequest(
         amount=payment.amount_cents,
         currency=payment.currency,
@@ -173,7 +182,7 @@ def _open_checkout_session(payment: Payment, booking: Booking) -> str:
     try:
         session = gateway.create_checkout_session(request)
     except gateway.GatewayError as failed:
-        _abandon(payment_id, booking_id, reason="Stripe couldn't be reached", now=payment.created_at)
+        _abandon(payment_id, booking_id, reason="Stripe couldn't be reached", now=now)
         log.warning("checkout session not created for payment %s: %s", payment_id, type(failed.__cause__).__name__)
         raise PaymentError(failed.message) from None
     begin_write_transaction()
@@ -195,14 +204,14 @@ def _abandon(payment_id: int, booking_id: int, *, reason: str, now: datetime) ->
     """Give up on a payment that never reached Stripe, and let the time go at once."""
     with booking_service.serialised_change():
         payment = _locked_payment(payment_id)
-        payment.status = PaymentStatus.failed
-        payment.failure_reason = reason
+        if _move(payment, PaymentEvent.failed):
+            payment.failure_reason = reason
         booking_service.release_hold(booking_id, now=now, by=ChangedBy.client)
 
 
 def let_go(booking: Booking, *, now: datetime) -> None:
     """The client chose another time instead of paying: close their checkout at Stripe, then free the time."""
-    payment = _open_payment(booking)
+    payment = _open_payment(booking.id, now)
     if payment is not None and payment.checkout_session_id:
         try:
             session = gateway.expire_checkout_session(payment.checkout_session_id)

@@ -52,12 +52,8 @@ def _refund_due_on_cancelling(booking) -> int:
     return service.refund_due_on_cancelling(booking, now=pages.now())
 
 
-def _booking_rate_limit() -> str:
-    return current_app.config["BOOKING_RATE_LIMIT"]
-
-
 @bp.post("/book/<practice_slug>/<slug>/<int:service_id>/pay")
-@limiter.limit(_booking_rate_limit)
+@limiter.limit(pages.booking_rate_limit)
 def pay(practice_slug: str, slug: str, service_id: int):
     chosen = pages.service_or_404(practice_slug, slug, service_id)
     form = ClientDetailsForm()
@@ -74,16 +70,11 @@ def pay(practice_slug: str, slug: str, service_id: int):
             start=start,
             client=client,
             now=pages.now(),
-            submission_key=_submission_key(form),
+            submission_key=pages.submission_key(form),
             chosen_amount=_chosen_amount(chosen),
         )
-    except booking_service.InvalidDetails as invalid:
-        form.show_errors(invalid.field_errors)
-        return pages.render_details(chosen, form, start, zone, 422, invalid.message)
-    except booking_service.SlotTaken as taken:
-        return pages.render_times(chosen, zone, 409, taken.message)
     except booking_service.BookingError as refused:
-        return pages.render_times(chosen, zone, 422, refused.message)
+        return pages.render_refusal(chosen, form, start, zone, refused)
     except service.PaymentError as refused:
         if refused.field == "amount":
             return _render_confirm(chosen, form, client, start, 422, refused.message)
@@ -110,11 +101,6 @@ def _render_confirm(chosen, form, client, start, status: int, message: str):
         ),
         status,
     )
-
-
-def _submission_key(form) -> str | None:
-    key = form.submission.data or ""
-    return key if 16 <= len(key) <= 64 and key.isascii() else None
 
 
 def _token(booking) -> str:

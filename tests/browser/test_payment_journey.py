@@ -109,7 +109,8 @@ def test_practitioner_refunds_part_of_a_sliding_scale_payment(page_on: Page, pay
     page.get_by_role("link", name="Payments").click()
     no_serious_problems(page)
     page.get_by_role("link", name=re.compile("Jo Rivers")).first.click()
-    page.get_by_label("Amount to refund").fill("15.00")
+    page.get_by_text("Make a refund").click()
+    page.get_by_label(re.compile("^Amount to refund")).fill("15.00")
     page.get_by_role("button", name="Refund").click()
 
     expect(page.get_by_text("Refunded £15.00.")).to_be_visible()

@@ -33,3 +33,16 @@ def test_thirty_payers_for_one_slot_make_one_hold_and_one_checkout(paying):
         made = db.session.scalar(select(func.count()).select_from(Payment))
     assert (held, made) == (1, 1)
     assert len(paying.stripe.get("/v1/checkout/sessions")["data"]) == 1
+
+
+def test_five_taps_on_confirm_and_pay_at_once_make_one_payment_and_one_checkout(paying):
+    offered = offer(paying.app)
+    same_form = urlencode(details(offered)).encode()
+
+    answers = post_all_at_once(paying.base_url, [(f"{offered.path}/pay", same_form, "application/x-www-form-urlencoded")] * 5)
+
+    assert [status for status, _ in answers] == [303] * 5
+    with paying.app.app_context():
+        made = db.session.scalar(select(func.count()).select_from(Payment))
+    assert made == 1
+    assert len(paying.stripe.get("/v1/checkout/sessions")["data"]) == 1

@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 import pytest
 
 from practice.booking import links
+from practice.booking import service as booking_service
 from practice.booking.models import BookingStatus
 from practice.catalog.models import Service
 from practice.extensions import db
@@ -114,3 +115,32 @@ def test_a_refund_stripe_could_not_take_is_tried_again_with_the_same_key(paying)
     assert refund.status is RefundStatus.succeeded
     [payment] = payments(paying.app)
     assert len(stripe_refunds(paying, payment.payment_intent_id)) == 1
+
+
+def test_the_practice_cancelling_refunds_everything_even_inside_the_window(paying):
+    offered, _ = paid_booking(paying, days=1, full_refund_hours=48, keep_percent=100)
+    booking = the_booking(paying.app, offered)
+
+    with paying.app.app_context():
+        booking_service.cancel_booking(booking.id, by=booking_service.PRACTITIONER, now=datetime.now(timezone.utc))
+        payments_service.issue_owed_refunds(now=datetime.now(timezone.utc))
+
+    [refund] = refunds(paying.app)
+    assert (refund.reason, refund.status, refund.amount_cents) == (RefundReason.practitioner_cancelled, RefundStatus.succeeded, 2000)
+    [told] = emails(paying.app, MessageKind.payment_refunded)
+    assert "everything you paid" in told.body_text
+
+
+def test_a_stripe_unreachable_at_checkout_holds_nothing(paying):
+    offered = offer(paying.app)
+    paying.app.config["STRIPE_API_BASE"] = "http://127.0.0.1:9"
+    try:
+        answer = pay(paying.app.test_client(), offered)
+    finally:
+        paying.app.config["STRIPE_API_BASE"] = paying.stripe.url
+
+    assert answer.status_code == 503 and "Nothing was charged" in answer.get_data(as_text=True)
+    booking = the_booking(paying.app, offered)
+    assert booking.status is BookingStatus.cancelled
+    assert [p.status for p in payments(paying.app)] == [PaymentStatus.failed]
+    assert pay(paying.app.test_client(), offered, n=2).status_code == 303
