@@ -55,6 +55,7 @@ test: install-dev
 bench: install-dev
 	$(BIN)/python benchmarks/slots.py
 	$(BIN)/python benchmarks/booking_latency.py
+	$(BIN)/python benchmarks/payments.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

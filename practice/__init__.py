@@ -96,6 +96,7 @@ def _register_cli(app: Flask) -> None:
 
 def _register_after_commit_queueing(app: Flask) -> None:
     from practice import after_commit, worker
+
     # Imported for their subscriptions: the emails and refunds each booking change owes.
     from practice.notifications import service  # noqa: F401
     from practice.notifications.models import OutboxMessage, made_pending_again

@@ -339,14 +339,18 @@ def _locked_payment(payment_id: int) -> Payment:
 def _apply(payment: Payment, session: gateway.CheckoutSession, *, now: datetime, declined: bool) -> list[int]:
     if session.payment_status == "paid":
         return _settle_paid(payment, session, now)
-    if session.status == "complete":
+    if declined:
+        if _move(payment, PaymentEvent.failed):
+            payment.failure_reason = "The card was declined" if session.status == "open" else "The payment failed"
+        if session.status == "complete":
+            # A bank payment that failed after checkout: nothing more can be paid on it.
+            booking_service.release_hold(payment.booking_id, now=now)
+    elif session.status == "complete":
         _move(payment, PaymentEvent.processing)
     elif session.status == "expired":
         if _move(payment, PaymentEvent.failed):
             payment.failure_reason = "The checkout expired before payment"
         booking_service.release_hold(payment.booking_id, now=now)
-    elif declined and _move(payment, PaymentEvent.failed):
-        payment.failure_reason = "The card was declined"
     return []
 
 

@@ -1,14 +1,17 @@
 """What each email says: both parts, the practice's name, discreet subjects, and never the client's note."""
 import re
+import shutil
 from urllib.parse import urlsplit
 
 import pytest
 
+from practice import create_app
+from practice.booking.states import ChangedBy
 from practice.extensions import db
 from practice.notifications import service
 from practice.notifications.emails import DEFAULT_ACCENT
 from practice.notifications.models import CLIENT_KINDS, MessageKind
-from practice.booking.states import ChangedBy
+from tests.conftest import BASE_TEST_CONFIG
 from tests.factories import make_service
 from tests.notifications.email_samples import (
     CLIENT_NOTE,
@@ -30,10 +33,15 @@ ACCOUNT_KINDS = {MessageKind.password_reset, MessageKind.invitation, MessageKind
 BOOKING_KINDS = [kind for kind in MessageKind if kind not in ACCOUNT_KINDS]
 
 
-@pytest.fixture
-def every_kind(app):
+@pytest.fixture(scope="module")
+def every_kind(tmp_path_factory, sqlite_template):
+    """One email of every kind, made once for the module: the tests only read them."""
+    path = tmp_path_factory.mktemp("every-kind") / "tend.sqlite3"
+    shutil.copy(sqlite_template, path)
+    app = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
     with app.app_context():
         yield owe_every_kind(make_booked())
+        db.engine.dispose()
 
 
 def test_every_kind_is_rendered(every_kind):

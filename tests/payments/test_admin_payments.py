@@ -3,8 +3,8 @@ import csv
 import io
 import socket
 from datetime import date, datetime, timedelta, timezone
-from itertools import count
 from html import unescape
+from itertools import count
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 

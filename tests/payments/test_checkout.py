@@ -12,6 +12,8 @@ from practice.booking.states import ChangedBy
 from practice.catalog.pricing import PaymentMode
 from practice.extensions import db
 from practice.notifications.models import MessageKind
+from practice.payments import gateway
+from practice.payments import service as payments_service
 from practice.payments.links import RETURN_LINK_SECONDS
 from practice.payments.states import PaymentStatus, RefundReason, RefundStatus
 from tests.payments.support import details, emails, events_recorded, offer, pay, payments, refunds, session_id, the_booking
@@ -274,3 +276,22 @@ def test_stripe_is_never_given_the_manage_link(paying):
     a_day_later = time.time() + RETURN_LINK_SECONDS + 60
     with mock.patch("itsdangerous.timed.time.time", return_value=a_day_later):
         assert client.get(_path(session["success_url"], session["id"])).status_code == 404
+
+
+def test_a_bank_payment_still_processing_keeps_the_hold_and_one_that_fails_releases_it(paying):
+    offered = offer(paying.app)
+    client = paying.app.test_client()
+    checkout = session_id(pay(client, offered).headers["Location"])
+    [payment] = payments(paying.app)
+    stripe_says = dict(id=checkout, url="", status="complete", payment_status="unpaid", payment_intent_id="pi_bank", amount_total=2000, currency="GBP")
+
+    with paying.app.app_context():
+        payments_service.settle(payment.id, gateway.CheckoutSession(**stripe_says), now=datetime.now(timezone.utc))
+    assert [p.status for p in payments(paying.app)] == [PaymentStatus.pending]
+    assert the_booking(paying.app, offered).status is BookingStatus.held
+
+    with paying.app.app_context():
+        payments_service.settle(payment.id, gateway.CheckoutSession(**stripe_says), now=datetime.now(timezone.utc), declined=True)
+    assert [p.status for p in payments(paying.app)] == [PaymentStatus.failed]
+    assert the_booking(paying.app, offered).status is BookingStatus.cancelled
+    assert len(emails(paying.app, MessageKind.hold_released)) == 1

@@ -1,8 +1,8 @@
 """Without Stripe keys every service is paid at the visit, and the admin panel says so; with keys nothing books around checkout."""
 from practice.accounts.models import Practitioner
 from practice.booking.models import BookingStatus
-from practice.extensions import db
 from practice.catalog.pricing import PaymentMode
+from practice.extensions import db
 from practice.timeformats import instant_for_url
 from tests.factories import log_in_as
 from tests.payments.support import ZONE, details, offer, pay, the_booking
