@@ -181,27 +181,53 @@ def backend(request) -> str:
 
 
 @pytest.fixture(scope="module")
-def unchanged_sqlite_world(tmp_path_factory, sqlite_template):
-    """One world for every SQLite case that cannot change it: built once, it saves most of the matrix's time."""
-    path = tmp_path_factory.mktemp("matrix") / "tend.sqlite3"
+def sqlite_world_file(tmp_path_factory, sqlite_template):
+    """The SQLite world built once, as a file to copy, and its ids: building it is most of a case's cost."""
+    path = tmp_path_factory.mktemp("matrix") / "world.sqlite3"
     shutil.copy(sqlite_template, path)
     app = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
-    yield _build_world(app)
+    world = _build_world(app)
     with app.app_context():
+        # Closing every connection folds the WAL into the file, so a copy holds the whole world.
+        db.engine.dispose()
+    return path, world
+
+
+@pytest.fixture(scope="module")
+def unchanged_sqlite_world(tmp_path_factory, sqlite_world_file):
+    """One copy of the world for every SQLite case that cannot change it."""
+    world = _copied_world(sqlite_world_file, tmp_path_factory.mktemp("unchanged"))
+    yield world
+    with world.app.app_context():
         db.engine.dispose()
 
 
 @pytest.fixture
-def world(request, backend, make_app):
-    """A fresh world for a case that may change it (an allowed POST) or that runs on PostgreSQL; the shared one otherwise.
+def world(request, backend, make_app, tmp_path):
+    """A world of its own for a case that may change it (an allowed POST) or that runs on PostgreSQL; the shared one otherwise.
 
     A refused request changes nothing (each case asserts it), and an allowed GET only adds audit entries.
     """
     case = getattr(request.node, "callspec", None)
     params = case.params if case else {}
-    if backend == "sqlite" and "rule" in params and not _may_change(**{k: params[k] for k in ("method", "rule", "actor", "whose")}):
-        return request.getfixturevalue("unchanged_sqlite_world")
-    return _build_world(make_app(backend))
+    if backend == "postgresql":
+        yield _build_world(make_app(backend))
+    elif "rule" in params and not _may_change(**{k: params[k] for k in ("method", "rule", "actor", "whose")}):
+        yield request.getfixturevalue("unchanged_sqlite_world")
+    else:
+        copied = _copied_world(request.getfixturevalue("sqlite_world_file"), tmp_path)
+        yield copied
+        with copied.app.app_context():
+            db.engine.dispose()
+
+
+def _copied_world(world_file, folder) -> SimpleNamespace:
+    """The built world in a copy of its file, served by an app of its own: the same ids, people and rows."""
+    path, built = world_file
+    copy = folder / "world.sqlite3"
+    shutil.copy(path, copy)
+    app = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{copy}"})
+    return SimpleNamespace(**{**vars(built), "app": app})
 
 
 def _may_change(method: str, rule: str, actor: str, whose: str) -> bool:
