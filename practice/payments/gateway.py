@@ -64,6 +64,9 @@ def client() -> stripe.StripeClient:
 def create_checkout_session(request: CheckoutRequest) -> CheckoutSession:
     params = {
         "mode": "payment",
+        # Cards (Apple Pay and Google Pay included) settle at once; a bank debit takes days,
+        # far longer than a time can be held for someone.
+        "payment_method_types": ["card"],
         "line_items": [
             {
                 "quantity": 1,

@@ -295,3 +295,19 @@ def test_a_bank_payment_still_processing_keeps_the_hold_and_one_that_fails_relea
     assert [p.status for p in payments(paying.app)] == [PaymentStatus.failed]
     assert the_booking(paying.app, offered).status is BookingStatus.cancelled
     assert len(emails(paying.app, MessageKind.hold_released)) == 1
+
+
+def test_the_return_page_waits_calmly_until_the_payment_is_known(paying):
+    offered = offer(paying.app)
+    client = paying.app.test_client()
+    checkout = session_id(pay(client, offered).headers["Location"])
+    session = paying.stripe.session(checkout)
+
+    waiting = client.get(_path(session["success_url"], checkout))
+
+    page = waiting.get_data(as_text=True)
+    assert waiting.status_code == 200
+    assert "Confirming your payment…" in page and 'http-equiv="refresh"' in page
+    assert "no need to pay again" in page
+    paying.stripe.complete(checkout)
+    assert client.get(_path(session["success_url"], checkout)).status_code == 303
