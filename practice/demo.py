@@ -233,6 +233,16 @@ def _book_a_few(now: datetime) -> None:
         if not free:
             continue
         try:
-            booking_service.book(service_id=service.id, start=free[len(free) // 3].start, client=client, now=now)
+            _book_as_the_practice(service, free[len(free) // 3].start, client, now)
         except BookingError:
             continue
+
+
+def _book_as_the_practice(service: Service, start: datetime, client, now: datetime) -> None:
+    """Book as a practitioner entering a client's booking: a service paid online is settled with them directly."""
+    if not service.pricing.paid_online:
+        booking_service.book(service_id=service.id, start=start, client=client, now=now)
+        return
+    held = booking_service.book(service_id=service.id, start=start, client=client, now=now, hold_until=now + timedelta(minutes=30))
+    with booking_service.serialised_change():
+        booking_service.confirm_hold(held.id, now=now)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from practice.accounts.models import Invitation, Practice, Practitioner, Role
 from practice.booking import free_times
-from practice.booking.models import Booking
+from practice.booking.models import Booking, BookingStatus
 from practice.catalog.models import Service
 from practice.demo import CIRCLE_EVENING, first_thursdays, seed_demo
 from practice.extensions import db
@@ -130,3 +130,12 @@ def test_hannahs_demo_intake_is_sent_and_asks_rowan_to_check_before_the_session(
     assert response.booking.client.email == "hannah@example.org"
     assert response.attention is Attention.check_before_session
     assert intake.flag_reasons(response) == ["No medical clearance yet"]
+
+
+def test_with_stripe_keys_the_demo_still_books_its_paid_services(make_app):
+    app = make_app(STRIPE_SECRET_KEY="sk_test_demo", STRIPE_WEBHOOK_SECRET="whsec_demo")
+    with app.app_context():
+        seed_demo(NOW)
+        booked = {b.service.name for b in db.session.scalars(select(Booking).where(Booking.status == BookingStatus.confirmed))}
+
+    assert {"Pregnancy-loss recovery massage", "Grief counseling after pregnancy loss"} <= booked

@@ -82,7 +82,11 @@ def openapi_document() -> dict:
                         "404": _ERROR,
                         "409": {**_ERROR, "description": "The time was just taken; choose another"},
                         "413": {**_ERROR, "description": "The body is larger than the server accepts"},
-                        "422": _ERROR,
+                        "422": {
+                            **_ERROR,
+                            "description": "The details or the time can't be accepted, or the service is paid online "
+                            "when booking and is booked on its booking page instead",
+                        },
                         "429": {**_ERROR, "description": "Too many requests; wait a minute"},
                     },
                 }
