@@ -52,11 +52,6 @@ def service_address(chosen) -> dict:
     return dict(practice_slug=chosen.practice.slug, slug=chosen.practitioner.slug, service_id=chosen.id)
 
 
-def pays_online(chosen) -> bool:
-    """Whether booking this service goes through checkout: it asks for money online and the install takes it."""
-    return chosen.pricing.paid_online and online_payments_enabled(current_app.config)
-
-
 def price_text(chosen) -> str:
     return describe(chosen.pricing, chosen.practice.currency, online=online_payments_enabled(current_app.config))
 

@@ -495,10 +495,15 @@ def _existing_service(service_id: int) -> Service:
     return service
 
 
+def paid_when_booking(service: Service) -> bool:
+    """Whether booking this service goes through checkout: it asks for money online and the install takes it."""
+    return service.pricing.paid_online and online_payments_enabled(current_app.config)
+
+
 def _check_bookable(service: Service, *, held: bool) -> None:
     if service.status is not ServiceStatus.published:
         raise BookingError("That service isn't available for booking.")
-    if service.pricing.paid_online and not held and online_payments_enabled(current_app.config):
+    if not held and paid_when_booking(service):
         raise PaymentRequired()
 
 

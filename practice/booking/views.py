@@ -17,7 +17,7 @@ from practice.timeformats import (
 
 bp = Blueprint("booking", __name__)
 bp.add_app_template_global(pages.service_address, "service_address")
-bp.add_app_template_global(pages.pays_online, "pays_online")
+bp.add_app_template_global(service.paid_when_booking, "pays_online")
 bp.add_app_template_global(pages.price_text, "price_text")
 
 

@@ -143,24 +143,20 @@ def short_time(instant: datetime, zone: str) -> str:
 
 
 def booking_confirmed(booking: Booking, *, manage_url: str, intake: IntakeInvitation | None = None) -> RenderedEmail:
-    appt = appointment(booking, booking.client_timezone)
-    return render_email(
+    return _about(
+        booking,
         "booking_confirmed",
-        subject=_named(f"Your appointment with {booking.practice.name} on {appt.short_when}", appt),
-        practice=sender_of(booking.practice),
-        appt=appt,
+        lambda appt: f"Your appointment with {booking.practice.name} on {appt.short_when}",
         manage_url=manage_url,
         intake=intake,
     )
 
 
 def booking_rescheduled(booking: Booking, *, previous_start: datetime, by: ChangedBy, message: str, manage_url: str) -> RenderedEmail:
-    appt = appointment(booking, booking.client_timezone)
-    return render_email(
+    return _about(
+        booking,
         "booking_rescheduled",
-        subject=_named(f"New time for your appointment with {booking.practice.name}: {appt.short_when}", appt),
-        practice=sender_of(booking.practice),
-        appt=appt,
+        lambda appt: f"New time for your appointment with {booking.practice.name}: {appt.short_when}",
         previous_when=short_time(previous_start, booking.client_timezone),
         by_client=by is ChangedBy.client,
         message=message,
@@ -169,12 +165,10 @@ def booking_rescheduled(booking: Booking, *, previous_start: datetime, by: Chang
 
 
 def booking_cancelled(booking: Booking, *, by: ChangedBy, message: str, rebook_url: str) -> RenderedEmail:
-    appt = appointment(booking, booking.client_timezone)
-    return render_email(
+    return _about(
+        booking,
         "booking_cancelled",
-        subject=_named(f"Your appointment with {booking.practice.name} on {appt.short_when} is cancelled", appt),
-        practice=sender_of(booking.practice),
-        appt=appt,
+        lambda appt: f"Your appointment with {booking.practice.name} on {appt.short_when} is cancelled",
         by_client=by is ChangedBy.client,
         message=message,
         rebook_url=rebook_url,
@@ -182,24 +176,20 @@ def booking_cancelled(booking: Booking, *, by: ChangedBy, message: str, rebook_u
 
 
 def hold_released(booking: Booking, *, rebook_url: str) -> RenderedEmail:
-    appt = appointment(booking, booking.client_timezone)
-    return render_email(
+    return _about(
+        booking,
         "hold_released",
-        subject=_named(f"The time held for you with {booking.practice.name} is free again", appt),
-        practice=sender_of(booking.practice),
-        appt=appt,
+        lambda appt: f"The time held for you with {booking.practice.name} is free again",
         rebook_url=rebook_url,
     )
 
 
 def payment_refunded(booking: Booking, *, amount: str, reason: str, rebook_url: str) -> RenderedEmail:
     """`reason` is a RefundReason value: the words differ for a late payment, a cancellation, or the practice's choice."""
-    appt = appointment(booking, booking.client_timezone)
-    return render_email(
+    return _about(
+        booking,
         "payment_refunded",
-        subject=_named(f"A refund of {amount} from {booking.practice.name}", appt),
-        practice=sender_of(booking.practice),
-        appt=appt,
+        lambda appt: f"A refund of {amount} from {booking.practice.name}",
         amount=amount,
         reason=reason,
         rebook_url=rebook_url,
@@ -207,36 +197,32 @@ def payment_refunded(booking: Booking, *, amount: str, reason: str, rebook_url: 
 
 
 def booking_reminder(booking: Booking, *, manage_url: str, intake: IntakeInvitation | None = None) -> RenderedEmail:
-    appt = appointment(booking, booking.client_timezone)
-    return render_email(
+    return _about(
+        booking,
         "booking_reminder",
-        subject=_named(f"A reminder of your appointment with {booking.practice.name} on {appt.short_when}", appt),
-        practice=sender_of(booking.practice),
-        appt=appt,
+        lambda appt: f"A reminder of your appointment with {booking.practice.name} on {appt.short_when}",
         manage_url=manage_url,
         intake=intake,
     )
 
 
 def practitioner_new_booking(booking: Booking, *, booking_url: str) -> RenderedEmail:
-    appt = appointment(booking, booking.practice.timezone)
-    return render_email(
+    return _about(
+        booking,
         "practitioner_new_booking",
-        subject=_named(f"New booking: {appt.client_name}, {appt.short_when}", appt),
-        practice=sender_of(booking.practice),
-        appt=appt,
+        lambda appt: f"New booking: {appt.client_name}, {appt.short_when}",
+        zone=booking.practice.timezone,
         client_email=booking.client.email,
         booking_url=booking_url,
     )
 
 
 def practitioner_cancellation(booking: Booking, *, by: ChangedBy, message: str, booking_url: str) -> RenderedEmail:
-    appt = appointment(booking, booking.practice.timezone)
-    return render_email(
+    return _about(
+        booking,
         "practitioner_cancellation",
-        subject=_named(f"Cancelled: {appt.client_name}, {appt.short_when}", appt),
-        practice=sender_of(booking.practice),
-        appt=appt,
+        lambda appt: f"Cancelled: {appt.client_name}, {appt.short_when}",
+        zone=booking.practice.timezone,
         by_client=by is ChangedBy.client,
         message=message,
         client_email=booking.client.email,
@@ -245,12 +231,11 @@ def practitioner_cancellation(booking: Booking, *, by: ChangedBy, message: str, 
 
 
 def practitioner_reschedule(booking: Booking, *, previous_start: datetime, by: ChangedBy, message: str, booking_url: str) -> RenderedEmail:
-    appt = appointment(booking, booking.practice.timezone)
-    return render_email(
+    return _about(
+        booking,
         "practitioner_reschedule",
-        subject=_named(f"Moved: {appt.client_name}, now {appt.short_when}", appt),
-        practice=sender_of(booking.practice),
-        appt=appt,
+        lambda appt: f"Moved: {appt.client_name}, now {appt.short_when}",
+        zone=booking.practice.timezone,
         previous_when=short_time(previous_start, booking.practice.timezone),
         by_client=by is ChangedBy.client,
         message=message,
@@ -304,6 +289,12 @@ def _video_link(service: Service) -> str:
     detail = service.location_detail
     is_link = detail.startswith(("https://", "http://")) and not any(c.isspace() for c in detail)
     return detail if service.location_kind is LocationKind.video and is_link else ""
+
+
+def _about(booking: Booking, template: str, subject, *, zone: str | None = None, **context) -> RenderedEmail:
+    """An email about `booking`, its times in `zone` (the client's unless given); `subject(appt)` says what happened."""
+    appt = appointment(booking, zone or booking.client_timezone)
+    return render_email(template, subject=_named(subject(appt), appt), practice=sender_of(booking.practice), appt=appt, **context)
 
 
 def _named(subject: str, appt: Appointment) -> str:

@@ -57,6 +57,12 @@ HANDLED_EVENTS = frozenset({
 })
 
 
+class PaidAtVisit(Exception):
+    """The service asks for no online payment (or the install takes none): it is booked the ordinary way."""
+
+    message = "This service is paid at your visit: please choose your time again."
+
+
 class PaymentError(Exception):
     """A payment step that cannot go on; `message` is safe to show, `field` names the input at fault."""
 
@@ -112,6 +118,8 @@ def start_checkout(
     service = booking_service.published_service_by_id(service_id)
     if service is None:
         raise BookingError("That service isn't available for booking.")
+    if not booking_service.paid_when_booking(service):
+        raise PaidAtVisit()
     try:
         amount = service.pricing.amount_online(chosen_amount)
     except AmountNotAccepted as refused:

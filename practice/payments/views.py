@@ -61,8 +61,6 @@ def pay(practice_slug: str, slug: str, service_id: int):
     zone = pages.client_zone(chosen.practice.timezone)
     if start is None:
         return pages.render_times(chosen, zone, 400, "Please choose a time from the list.")
-    if not pages.pays_online(chosen):
-        return pages.render_times(chosen, zone, 409, "This service is paid at your visit: please choose your time again.")
     try:
         client = booking_service.client_details_from(form.data)
         checkout = service.start_checkout(
@@ -75,6 +73,8 @@ def pay(practice_slug: str, slug: str, service_id: int):
         )
     except booking_service.BookingError as refused:
         return pages.render_refusal(chosen, form, start, zone, refused)
+    except service.PaidAtVisit as refused:
+        return pages.render_times(chosen, zone, 409, refused.message)
     except service.PaymentError as refused:
         if refused.field == "amount":
             return _render_confirm(chosen, form, client, start, 422, refused.message)
