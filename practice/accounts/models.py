@@ -3,7 +3,7 @@ import enum
 from datetime import datetime, timezone
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, text, true
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from practice.accounts.passwords import hash_password, password_matches
@@ -77,6 +77,15 @@ class Practice(db.Model):
     full_refund_hours: Mapped[int] = mapped_column(server_default="48")
     #: Cancelled later than that, the practice keeps this share of what was paid (100: a deposit is kept whole).
     late_cancel_keep_percent: Mapped[int] = mapped_column(server_default="100")
+    #: A client may cancel by their link this many minutes after booking, whatever the window (0: never).
+    cancel_grace_minutes: Mapped[int] = mapped_column(server_default="30")
+    #: Group pages show exact places left; otherwise "places available" or "a few places left",
+    #: so the public can't watch who comes.
+    exact_group_places: Mapped[bool] = mapped_column(server_default=false())
+    #: Active bookings one email address may hold at once without the practitioner (0: no limit).
+    max_active_bookings_per_email: Mapped[int] = mapped_column(server_default="3")
+    #: A first-time client confirms their email before the booking is final; the time is held meanwhile.
+    confirm_new_client_email: Mapped[bool] = mapped_column(server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="practice", order_by="Membership.id")

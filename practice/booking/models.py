@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, ColumnElement, Enum, ForeignKey, Index, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from practice.accounts.models import Practice, Practitioner
-from practice.booking.states import ACTIVE_STATUSES, STATUS_LABELS, BookingStatus, ChangedBy
+from practice.booking.states import ACTIVE_STATUSES, STATUS_LABELS, BookingStatus, ChangedBy, HoldReason
 from practice.catalog.models import Service
 from practice.clients.models import Client
 from practice.extensions import db
@@ -32,6 +32,7 @@ class Booking(db.Model):
         CheckConstraint("seats >= 1", name="seats_positive"),
         enum_check("status", BookingStatus),
         enum_check("cancelled_by", ChangedBy),
+        enum_check("hold_reason", HoldReason),
         # The engine reads only bookings that overlap the window it is asked for.
         Index("ix_booking_practitioner_blocked", "practitioner_id", "blocked_start", "blocked_end"),
     )
@@ -54,6 +55,12 @@ class Booking(db.Model):
     is_group: Mapped[bool] = mapped_column(default=False)
     seats: Mapped[int] = mapped_column(default=1)
     hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Why a held booking waits: payment or the client's email confirmation.
+    hold_reason: Mapped[HoldReason | None] = mapped_column(
+        Enum(HoldReason, native_enum=False, length=20, create_constraint=False)
+    )
+    #: The language the client booked in (a Babel locale such as "en_US" or "es"): their emails follow it.
+    locale: Mapped[str] = mapped_column(String(35), default="en", server_default="en")
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
     #: What the client wrote when booking: it may speak of a loss, so it is sealed.
     client_note: Mapped[str] = mapped_column(SealedText, server_default="")

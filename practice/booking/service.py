@@ -20,6 +20,7 @@ from practice.booking.states import (
     ChangedBy,
     ChangePolicy,
     ChangeWindow,
+    HoldReason,
     next_status,
     occupies_time,
 )
@@ -581,6 +582,7 @@ def _new_booking(
         service_id=service.id,
         status=BookingStatus.confirmed if hold_until is None else BookingStatus.held,
         hold_expires_at=hold_until,
+        hold_reason=None if hold_until is None else HoldReason.payment,
         starts_at=start,
         ends_at=start + service.duration,
         blocked_start=blocked.start,

@@ -22,6 +22,15 @@ class ChangedBy(enum.Enum):
     expiry = "expiry"
 
 
+class HoldReason(enum.Enum):
+    """Why a booking is held rather than confirmed."""
+
+    #: The client is paying on Stripe's page.
+    payment = "payment"
+    #: A first-time client is confirming their email address.
+    email = "email"
+
+
 class BookingEvent(enum.Enum):
     #: The payment for a held booking arrived.
     confirm = "confirm"

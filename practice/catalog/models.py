@@ -64,6 +64,10 @@ class Service(db.Model):
     practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
+    #: What a first session (or, for a group, a gathering) is like: shown on the service and confirmation pages.
+    what_to_expect: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: Shown before the description, for a service whose subject may be hard to meet unprepared.
+    content_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     duration_minutes: Mapped[int]
     #: Money is an integer in minor units of the practice's currency, never a float.
     price_cents: Mapped[int] = mapped_column(default=0)

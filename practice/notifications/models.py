@@ -40,6 +40,10 @@ class MessageKind(enum.Enum):
     hold_released = "hold_released"
     #: To the client: money is on its way back (a cancellation, the practice's choice, or a payment that came too late).
     payment_refunded = "payment_refunded"
+    #: To the client who lost their link: their upcoming bookings at the practice, with fresh links.
+    lost_link = "lost_link"
+    #: To a first-time client: confirm this address to make the held booking final.
+    email_confirmation = "email_confirmation"
 
 
 #: What each kind of message is, as the Emails page names it.
@@ -57,6 +61,8 @@ KIND_LABELS = {
     MessageKind.erasure_requested: "Erasure request",
     MessageKind.hold_released: "Held time released",
     MessageKind.payment_refunded: "Refund",
+    MessageKind.lost_link: "Lost link: bookings re-sent",
+    MessageKind.email_confirmation: "Email confirmation request",
 }
 #: Messages to the client; the practice's contact address takes their replies.
 CLIENT_KINDS = frozenset(
