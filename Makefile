@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app.py
 
-.PHONY: run worker test install install-dev migrate seed bench clean
+.PHONY: run worker test install install-dev translations migrate seed bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,15 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt constraints.txt $(
 	$(BIN)/pip install --quiet -r requirements-dev.txt -c constraints.txt
 	touch $@
 
-install: $(VENV)/.installed
+# The translations' .po files are the source, in git; the .mo files Flask-Babel reads are built here.
+MESSAGES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+
+translations: $(MESSAGES)
+
+translations/%.mo: translations/%.po | $(VENV)/.installed
+	$(BIN)/pybabel --quiet compile -i $< -o $@
+
+install: $(VENV)/.installed translations
 
 install-dev: $(VENV)/.installed-dev
 
@@ -49,7 +57,7 @@ run: seed
 worker: migrate
 	umask 077 && $(BIN)/huey_consumer practice.worker.huey --workers 2
 
-test: install-dev
+test: install-dev translations
 	$(BIN)/python -m pytest
 
 bench: install-dev

@@ -4,9 +4,13 @@ import os
 
 from flask import Flask
 
+from practice import (
+    i18n,
+    models,  # noqa: F401  (registers every table with the metadata)
+    money,
+    timeformats,
+)
 from practice.config import default_instance_path, settings_from_environment
-from practice import models  # noqa: F401  (registers every table with the metadata)
-from practice import money, timeformats
 from practice.extensions import csrf, db, limiter, login_manager, mail, migrate
 from practice.security import headers, input_checks, redact_tokens, sealing
 from practice.security.file_modes import keep_new_files_private
@@ -45,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     mail.init_app(app)
     app.jinja_env.filters.update(timeformats.FILTERS)
     app.jinja_env.filters.update(money.FILTERS)
+    i18n.init_app(app)
     _register_blueprints(app)
     _register_cli(app)
     _register_after_commit_queueing(app)
@@ -59,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
     from practice.accounts import views as accounts
     from practice.admin import views as admin
     from practice.api import views as api
+    from practice.booking import confirmation, details_views, recovery
     from practice.booking import views as booking
     from practice.catalog import views as catalog
     from practice.intake import builder_views, reading_views
@@ -78,6 +84,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(booking.bp)
+    app.register_blueprint(details_views.bp)
+    app.register_blueprint(confirmation.bp)
+    app.register_blueprint(recovery.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(intake.bp)
     app.register_blueprint(builder_views.bp)
@@ -86,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy.admin_bp)
     app.register_blueprint(payments.bp)
     app.register_blueprint(payments_admin.bp)
+    app.register_blueprint(i18n.bp)
 
 
 def _register_cli(app: Flask) -> None:

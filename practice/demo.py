@@ -44,10 +44,15 @@ PRACTITIONERS = [
             {"name": "Pregnancy-loss recovery massage", "duration_minutes": 60, "price_cents": 6500,
              "payment_mode": PaymentMode.deposit, "deposit_cents": 2000, "buffer_after_minutes": 15, "slot_step_minutes": 30,
              "description": "A slow, supportive massage for the weeks and months after a loss. "
-             "Tell us what feels right; every part of the session can be adjusted or paused."},
+             "Tell us what feels right; every part of the session can be adjusted or paused.",
+             "what_to_expect": "We begin with a few minutes' talk about how you are and what you'd like from the session. "
+             "You stay covered throughout and can keep on whatever clothes feel comfortable. Please arrive five minutes early; "
+             "there is a quiet room to sit in first."},
             {"name": "Gentle restorative massage", "duration_minutes": 90, "price_cents": 8500,
              "payment_mode": PaymentMode.full, "buffer_after_minutes": 15, "slot_step_minutes": 30,
-             "description": "Ninety unhurried minutes of light, grounding touch for rest and recovery."},
+             "description": "Ninety unhurried minutes of light, grounding touch for rest and recovery.",
+             "what_to_expect": "A short conversation first, then light, slow massage. Wear something loose; "
+             "you can stop or change anything at any time."},
         ],
         # Starter form → the services whose clients fill it before the appointment.
         "forms": {"massage": ["Pregnancy-loss recovery massage", "Gentle restorative massage"]},
@@ -66,14 +71,20 @@ PRACTITIONERS = [
              "payment_mode": PaymentMode.sliding, "sliding_min_cents": 3000, "sliding_max_cents": 9000,
              "buffer_after_minutes": 10, "slot_step_minutes": 60, "location_kind": LocationKind.video,
              "location_detail": "https://meet.example.org/stillwater-imogen",
-             "description": "A one-to-one session, by video, at your pace."},
+             "description": "A one-to-one session, by video, at your pace.",
+             "what_to_expect": "The first session is mostly about getting to know each other: you share only what you "
+             "want to. Find a private, quiet place with headphones if you can; the link works in any browser."},
             {"name": "Couples session", "duration_minutes": 80, "price_cents": 9500,
              "buffer_after_minutes": 10, "slot_step_minutes": 60,
              "description": "For partners grieving together — and sometimes differently."},
             {"name": "Monthly remembrance circle", "duration_minutes": 90, "price_cents": 1500,
              "capacity": 12, "slot_step_minutes": 90, "own_hours": True, "first_thursdays": CIRCLE_EVENING,
              "description": "A small, gently held group to remember the babies we carried. "
-             "Come to speak or simply to listen."},
+             "Come to speak or simply to listen.",
+             "content_note": "This circle talks openly about miscarriage, stillbirth and the death of babies.",
+             "what_to_expect": "We sit together for ninety minutes. Imogen opens with a short reading, then anyone who wishes "
+             "may share a name, a memory or how they are; listening without speaking is always welcome. "
+             "We close by lighting a candle. Tea is available from 6:45pm."},
         ],
         "forms": {"grief": ["Grief counseling after pregnancy loss", "Couples session"],
                   "epds": ["Grief counseling after pregnancy loss"]},

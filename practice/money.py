@@ -1,7 +1,17 @@
 """Money as an integer count of a currency's minor unit, and how people type and read it."""
+import copy
 import re
 from decimal import Decimal
+from functools import lru_cache
 
+from babel import Locale
+from babel.numbers import get_currency_symbol
+from flask_babel import gettext
+
+from practice.timeformats import formatting_locale
+
+#: The currencies a practice may choose, with their English symbols. What an amount shows is
+#: Babel's (CLDR's) symbol in the reader's locale: "$65.00" in en_US, "US$65.00" in en_GB.
 CURRENCY_SYMBOLS = {
     "GBP": "£", "EUR": "€", "USD": "$", "CAD": "CA$", "AUD": "A$", "NZD": "NZ$", "JPY": "¥",
 }
@@ -80,14 +90,33 @@ def amount_text(minor: int, currency: str) -> str:
     return f"{_major(minor, places):.{places}f}"
 
 
-def format_money(minor: int, currency: str) -> str:
-    """The amount as people read it: "£65.00", "¥6,500", "6.500 KWD"; nothing to pay is "Free"."""
+def format_money(minor: int, currency: str, locale: Locale | str | None = None) -> str:
+    """The amount as people read it in `locale` (the request's by default): "£65.00", "JP¥6,500",
+    "KWD 6.525" in en_GB, "65,00 €" in es; nothing to pay is "Free"."""
     if minor == 0:
-        return "Free"
+        return gettext("Free")
+    chosen = formatting_locale(locale)
     places = decimal_places(currency)
-    amount = f"{_major(minor, places):,.{places}f}"
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    return f"{symbol}{amount}" if symbol else f"{amount} {currency}"
+    text = _currency_pattern(chosen, places).apply(_major(minor, places), chosen, currency=currency, currency_digits=False)
+    return _spaced(text, get_currency_symbol(currency, chosen))
+
+
+@lru_cache(maxsize=64)
+def _currency_pattern(locale: Locale, places: int):
+    # The stored amount's places are ours (Stripe's zero-decimal list), not CLDR's: MGA has none.
+    pattern = copy.copy(locale.currency_formats["standard"])
+    pattern.frac_prec = (places, places)
+    return pattern
+
+
+def _spaced(text: str, symbol: str) -> str:
+    """CLDR's currency spacing, which Babel leaves out: a code beside a digit gets a no-break space
+    ("KWD 6.525", "6.525 KWD"); a symbol such as "£" or "CA$" stays close."""
+    if symbol[-1:].isalpha():
+        text = re.sub(f"({re.escape(symbol)})(?=[0-9])", "\\1\u00a0", text, count=1)
+    if symbol[:1].isalpha():
+        text = re.sub(f"(?<=[0-9])({re.escape(symbol)})", "\u00a0\\1", text, count=1)
+    return text
 
 
 def _major(minor: int, places: int) -> Decimal:

@@ -33,6 +33,10 @@ PRACTICE_FIELDS = {
     "accent_colour": "accent_colour",
     "currency": "currency",
     "crisis_resources": "crisis_resources",
+    "cancel_grace_minutes": "cancel_grace_minutes",
+    "exact_group_places": "exact_group_places",
+    "max_active_bookings_per_email": "max_active_bookings_per_email",
+    "confirm_new_client_email": "confirm_new_client_email",
 }
 
 
@@ -162,7 +166,8 @@ def make_booking(service: Service, starts_at: datetime, *, client: Client | None
         is_group=service.is_group,
         seats=1,
         client_timezone="Europe/London",
-        created_at=datetime.now(timezone.utc),
+        # Made a day ago: past the grace in which a client may cancel whatever the window.
+        created_at=datetime.now(timezone.utc) - timedelta(days=1),
     )
     values.update(overrides)
     booking = Booking(**values)

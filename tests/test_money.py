@@ -110,14 +110,15 @@ def test_a_form_shows_the_amount_with_the_currencys_decimal_places_and_no_groupi
 @pytest.mark.parametrize(
     "minor, currency, shown",
     [
+        # Outside a request, amounts read as in en_GB (CLDR's symbols; a code is spaced from its digits).
         (6500, "GBP", "£65.00"),
         (6550, "EUR", "€65.50"),
-        (123456789, "USD", "$1,234,567.89"),
+        (123456789, "USD", "US$1,234,567.89"),
         (7000, "CAD", "CA$70.00"),
-        (6500, "JPY", "¥6,500"),
-        (6500, "KRW", "6,500 KRW"),
-        (6525, "KWD", "6.525 KWD"),
-        (6500, "CHF", "65.00 CHF"),
+        (6500, "JPY", "JP¥6,500"),
+        (6500, "KRW", "₩6,500"),
+        (6525, "KWD", "KWD\u00a06.525"),
+        (6500, "CHF", "CHF\u00a065.00"),
         (0, "GBP", "Free"),
         (0, "JPY", "Free"),
     ],

@@ -164,6 +164,18 @@ class PracticeSettingsForm(FlaskForm):
         invalid_value_message="Please enter a whole number from 0 to 100, like 100.",
         render_kw={"min": 0, "max": 100, "step": 1, "inputmode": "numeric"},
     )
+    cancel_grace_minutes = IntegerField(
+        "Minutes after booking that a client can always cancel online",
+        invalid_value_message="Please enter a whole number of minutes, like 30.",
+        render_kw={"min": 0, "max": 120, "step": 1, "inputmode": "numeric"},
+    )
+    max_active_bookings_per_email = IntegerField(
+        "Upcoming bookings one email address can make online",
+        invalid_value_message="Please enter a whole number, like 3.",
+        render_kw={"min": 0, "max": 50, "step": 1, "inputmode": "numeric"},
+    )
+    confirm_new_client_email = BooleanField("First-time clients confirm their email before the booking is final")
+    exact_group_places = BooleanField("Show groups' exact number of places left")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -20,6 +20,8 @@ REMINDER_HOURS = range(1, 169)
 CANCELLATION_WINDOW_HOURS = range(0, 337)
 FULL_REFUND_HOURS = range(0, 337)
 KEEP_PERCENT = range(0, 101)
+CANCEL_GRACE_MINUTES = range(0, 121)
+MAX_ACTIVE_BOOKINGS = range(0, 51)
 MAX_MIN_NOTICE_MINUTES = 30 * 24 * 60
 MAX_ADVANCE_DAYS = 2 * 366
 RETENTION_YEARS = range(1, 31)
@@ -54,6 +56,12 @@ class PracticeSettings:
     full_refund_hours: int = 48
     #: Cancelled later, the share of what was paid that the practice keeps; 100 keeps a deposit whole.
     late_cancel_keep_percent: int = 100
+    #: A client may cancel this many minutes after booking, whatever the window; 0 gives no grace.
+    cancel_grace_minutes: int = 30
+    exact_group_places: bool = False
+    #: Upcoming bookings one address may make online; 0 sets no limit.
+    max_active_bookings_per_email: int = 3
+    confirm_new_client_email: bool = False
 
 
 def settings_of(practice: Practice) -> PracticeSettings:
@@ -120,6 +128,10 @@ def settings_errors(settings: PracticeSettings) -> dict[str, str]:
     if settings.currency not in CURRENCIES:
         errors["currency"] = "Please choose a currency from the list."
     errors |= _refund_errors(settings.full_refund_hours, settings.late_cancel_keep_percent)
+    if settings.cancel_grace_minutes is None or settings.cancel_grace_minutes not in CANCEL_GRACE_MINUTES:
+        errors["cancel_grace_minutes"] = "Please enter a whole number of minutes from 0 to 120."
+    if settings.max_active_bookings_per_email is None or settings.max_active_bookings_per_email not in MAX_ACTIVE_BOOKINGS:
+        errors["max_active_bookings_per_email"] = "Please enter a whole number from 0 (no limit) to 50."
     return errors
 
 

@@ -294,7 +294,13 @@ def person_errors(person: PersonProfile) -> dict[str, str]:
 def slug_errors(slug: str) -> str | None:
     if len(slug) not in SLUG_LENGTHS or not SLUG_PATTERN.match(slug):
         return "Please use 2 to 60 lowercase letters, digits and single hyphens between them."
+    if slug in RESERVED_SLUGS:
+        return "That web address is used by Tend itself — please choose another."
     return None
+
+
+#: Path segments of the booking pages that a practitioner's slug would hide (/book/<practice>/lost-link).
+RESERVED_SLUGS = frozenset({"lost-link"})
 
 
 def slug_from(name: str) -> str:
@@ -307,7 +313,7 @@ def slug_from(name: str) -> str:
 def free_practitioner_slug(wanted: str, *, practitioner_id: int | None = None) -> str:
     """`wanted`, or `wanted-2`, `wanted-3` … whichever no other practitioner uses."""
     slug, n = wanted, 1
-    while _taken(Practitioner.slug, slug, Practitioner.id, practitioner_id):
+    while slug in RESERVED_SLUGS or _taken(Practitioner.slug, slug, Practitioner.id, practitioner_id):
         n += 1
         slug = f"{wanted}-{n}"
     return slug

@@ -1,7 +1,6 @@
 """Set up a practice, log in and out, reset a forgotten password, accept an invitation; profile, practice settings, team."""
 import logging
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -21,6 +20,7 @@ from practice.accounts.forms import (
 from practice.accounts.models import Invitation
 from practice.extensions import limiter, login_manager
 from practice.security.authz import found_or_404, require_owner
+from practice.security.local_paths import local_path
 from practice.security.private_pages import current_actor, make_private
 from practice.security.token_links import keep_link_private
 
@@ -54,16 +54,6 @@ def _now() -> datetime:
 
 def _login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _local_path(target: str | None) -> str | None:
-    """`target` if it is a path on this site, so `next` cannot send anyone elsewhere."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    if any(ord(character) < 32 for character in target):
-        return None
-    parts = urlsplit(target)
-    return None if parts.scheme or parts.netloc else target
 
 
 def _person_from(form, slug: str = "") -> service.PersonProfile:
@@ -118,7 +108,7 @@ def signup():
 @limiter.limit(_login_rate_limit, methods=["POST"])
 def login():
     form = LoginForm(next=request.args.get("next", ""))
-    destination = _local_path(form.next.data) or url_for("admin.dashboard")
+    destination = local_path(form.next.data) or url_for("admin.dashboard")
     if current_user.is_authenticated:
         return redirect(destination)
     if not form.validate_on_submit():
@@ -283,6 +273,10 @@ def _settings_from(form) -> practice_settings.PracticeSettings:
         currency=form.currency.data or "",
         full_refund_hours=form.full_refund_hours.data,
         late_cancel_keep_percent=form.late_cancel_keep_percent.data,
+        cancel_grace_minutes=form.cancel_grace_minutes.data,
+        exact_group_places=form.exact_group_places.data,
+        max_active_bookings_per_email=form.max_active_bookings_per_email.data,
+        confirm_new_client_email=form.confirm_new_client_email.data,
     )
 
 

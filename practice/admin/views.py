@@ -15,7 +15,6 @@ from practice.security.authz import found_or_404
 from practice.security.private_pages import current_actor, make_private
 from practice.timeformats import (
     instant_for_url,
-    known_timezones,
     local_day,
     long_instant,
     parse_day,
@@ -180,7 +179,6 @@ def _render_new_times(booking: Booking, zone: str, status: int, message: str | N
             message=message,
             times=times,
             zone=zone,
-            zones=sorted(known_timezones()),
             times_url=partial(url_for, "admin.reschedule_times", booking_id=booking.id),
             choose_url=lambda slot: url_for(
                 "admin.reschedule_confirm", booking_id=booking.id, start=instant_for_url(slot.start), tz=zone

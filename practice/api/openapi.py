@@ -114,7 +114,16 @@ def openapi_document() -> dict:
                     "properties": {
                         "start": {"type": "string", "format": "date-time"},
                         "end": {"type": "string", "format": "date-time"},
-                        "remaining": {"type": "integer", "description": "Places still free"},
+                        "remaining": {
+                            "type": "integer",
+                            "nullable": True,
+                            "description": "Places still free; null for a group whose practice keeps counts private",
+                        },
+                        "places": {
+                            "type": "string",
+                            "enum": ["available", "few"],
+                            "description": "How many places are left, in words: few is at most three (and at most half)",
+                        },
                     },
                 },
                 "BookingRequest": {
@@ -138,6 +147,12 @@ def openapi_document() -> dict:
                     "properties": {
                         "id": {"type": "string"},
                         "status": {"type": "string", "enum": ["held", "confirmed", "completed", "no_show", "cancelled"]},
+                        "awaiting": {
+                            "type": "string",
+                            "nullable": True,
+                            "enum": ["email", "payment", None],
+                            "description": "What a held booking waits for: email means the client was sent a link to confirm their address",
+                        },
                         "manage_url": {"type": "string", "format": "uri", "description": "The client's private link to see or cancel"},
                     },
                 },

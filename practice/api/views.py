@@ -5,8 +5,10 @@ from flask import Blueprint, current_app, jsonify, request
 
 from practice.api.openapi import openapi_document
 from practice.booking import free_times, service
+from practice.booking.times import places_word, shown_remaining
 from practice.errors import error_response
 from practice.extensions import csrf, limiter
+from practice.i18n import current_locale
 from practice.sqltypes import MAX_ID
 from practice.timeformats import days_window, instant_in_zone, is_known_timezone, local_day, parse_day, parse_instant
 
@@ -79,7 +81,12 @@ def slots():
     return jsonify(
         {
             "slots": [
-                {"start": instant_in_zone(s.start, zone), "end": instant_in_zone(s.end, zone), "remaining": s.remaining}
+                {
+                    "start": instant_in_zone(s.start, zone),
+                    "end": instant_in_zone(s.end, zone),
+                    "remaining": shown_remaining(s.remaining, chosen.capacity, chosen.practice.exact_group_places),
+                    "places": places_word(s.remaining, chosen.capacity),
+                }
                 for s in free
             ]
         }
@@ -99,7 +106,7 @@ def create_booking():
     if start is None:
         problems["start"] = "Give the start as ISO-8601 with an offset, as /api/v1/slots returns it."
     try:
-        client = service.client_details_from(payload)
+        client = service.client_details_from(payload, locale=current_locale())
     except service.InvalidDetails as invalid:
         problems.update(invalid.field_errors)
     if problems:
@@ -107,7 +114,7 @@ def create_booking():
     if service.published_service_by_id(service_id) is None:
         return error_response(404, "No published service has that id.")
     try:
-        booking = service.book(service_id=service_id, start=start, client=client, now=_now())
+        booking = service.book(service_id=service_id, start=start, client=client, now=_now(), from_client=True)
     except service.SlotTaken as taken:
         return error_response(409, taken.message)
     except service.BookingError as refused:
@@ -117,6 +124,8 @@ def create_booking():
             {
                 "id": booking.public_id,
                 "status": booking.status.value,
+                # "email" when a first-time client must confirm their address (emailed) before the time is theirs.
+                "awaiting": booking.awaiting,
                 "manage_url": service.manage_url(booking),
             }
         ),

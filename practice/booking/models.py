@@ -105,7 +105,16 @@ class Booking(db.Model):
 
     @property
     def status_label(self) -> str:
+        if self.awaiting == HoldReason.email.value:
+            return "Awaiting your email confirmation"
         return STATUS_LABELS[self.status]
+
+    @property
+    def awaiting(self) -> str | None:
+        """What a held booking waits for ("payment" or "email"); None once it is not held."""
+        if self.status is not BookingStatus.held or self.hold_reason is None:
+            return None
+        return self.hold_reason.value
 
     @property
     def cancelled_by_client(self) -> bool:

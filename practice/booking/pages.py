@@ -1,15 +1,17 @@
 """Pages of the booking flow shared by its blueprint and the checkout (payments) that continues it."""
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from flask import abort, current_app, render_template, request, url_for
 
-from practice.booking import service
-from practice.booking.times import times_page
+from practice.booking import free_times, service
+from practice.booking.states import BookingTerms
+from practice.booking.states import booking_terms as terms_at
+from practice.booking.times import places_word, shown_remaining, times_page
 from practice.catalog.pricing import describe
 from practice.payment_settings import online_payments_enabled
 from practice.sqltypes import MAX_ID
-from practice.timeformats import instant_for_url, known_timezones, parse_day, zone_or
+from practice.timeformats import instant_for_url, parse_day, zone_or
 
 
 def booking_rate_limit() -> str:
@@ -27,8 +29,19 @@ def render_refusal(chosen, form, start: datetime, zone: str, refused: service.Bo
     if isinstance(refused, service.InvalidDetails):
         form.show_errors(refused.field_errors)
         return render_details(chosen, form, start, zone, 422, refused.message)
-    status = 409 if isinstance(refused, service.SlotTaken) else 422
-    return render_times(chosen, zone, status, refused.message)
+    if isinstance(refused, service.SlotTaken):
+        return render_taken(chosen, zone, start, refused.message)
+    return render_times(chosen, zone, 422, refused.message)
+
+
+def render_taken(chosen, zone: str, start: datetime, message: str):
+    """409: the time was taken; for a full group, the next gathering with places is offered."""
+    if not chosen.is_group:
+        return render_times(chosen, zone, 409, message)
+    later = free_times.open_slots(chosen, start, start + timedelta(days=chosen.practice.max_advance_days), now())
+    following = next((slot for slot in later if slot.start > start), None)
+    full = "This gathering is full." if following else "This gathering is full, and no later one has places yet."
+    return render_times(chosen, zone, 409, f"{message} {full}", next_gathering=following)
 
 
 def now() -> datetime:
@@ -56,8 +69,29 @@ def price_text(chosen) -> str:
     return describe(chosen.pricing, chosen.practice.currency, online=online_payments_enabled(current_app.config))
 
 
-def render_times(chosen, zone: str, status: int, message: str | None = None):
-    """The service page with its day and time picker, and `message` above it."""
+def booking_terms(practice, start: datetime | None = None) -> BookingTerms:
+    """The change policy a client reads before booking (templates/booking/_terms.html)."""
+    return terms_at(practice.cancellation_window_hours, practice.cancel_grace_minutes, start, now())
+
+
+def booking_page_title(step: str, chosen) -> str:
+    """"Step · Service · Practice", or without the service when the practice is discreet: titles stay in browser history."""
+    practice = chosen.practice
+    if practice.discreet_emails:
+        return f"{step} · {practice.name}"
+    return f"{step} · {chosen.name} · {practice.name}"
+
+
+def places_text(chosen, slot) -> str:
+    """A group's places as the public may read them (templates/booking/_slot_picker.html)."""
+    shown = shown_remaining(slot.remaining, chosen.capacity, chosen.practice.exact_group_places)
+    if shown is not None:
+        return f"{shown} place{'s' if shown != 1 else ''} left"
+    return "A few places left" if places_word(slot.remaining, chosen.capacity) == "few" else "Places available"
+
+
+def render_times(chosen, zone: str, status: int, message: str | None = None, next_gathering=None):
+    """The service page with its day and time picker, and `message` above it (with, for a full group, the next one)."""
     times = times_page_for(chosen, zone)
     where = service_address(chosen)
     return (
@@ -66,6 +100,7 @@ def render_times(chosen, zone: str, status: int, message: str | None = None):
             practice=chosen.practice,
             service=chosen,
             message=message,
+            next_gathering=next_gathering,
             **picker(
                 times,
                 zone,
@@ -94,4 +129,4 @@ def times_page_for(chosen, zone: str, moving=None):
 
 def picker(times, zone: str, *, times_url, choose_url) -> dict:
     """What templates/booking/_slot_picker.html needs."""
-    return dict(times=times, zone=zone, zones=sorted(known_timezones()), times_url=times_url, choose_url=choose_url)
+    return dict(times=times, zone=zone, times_url=times_url, choose_url=choose_url)

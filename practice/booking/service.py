@@ -1,19 +1,26 @@
 """Booking operations: book, reschedule, cancel, and the manage link that lets a client do both."""
 import enum
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from practice.accounts.models import Practice, Practitioner
 from practice.booking import free_times, links
 from practice.booking.models import Booking
-from practice.booking.signals import booking_cancelled, booking_confirmed, booking_hold_released, booking_rescheduled
+from practice.booking.signals import (
+    booking_awaiting_email,
+    booking_cancelled,
+    booking_confirmed,
+    booking_hold_released,
+    booking_rescheduled,
+)
 from practice.booking.states import (
     BookingEvent,
     BookingStatus,
@@ -26,6 +33,7 @@ from practice.booking.states import (
 )
 from practice.booking.states import change_policy as policy_at
 from practice.catalog.models import Service, ServiceStatus
+from practice.clients.models import Client
 from practice.clients.service import ClientContact, client_for, normalised_email
 from practice.email_addresses import unreachable_address_reason
 from practice.extensions import begin_write_transaction, db
@@ -49,6 +57,16 @@ FIELD_LIMITS = {
     "timezone": 64,
 }
 PHONE_CHARACTERS = set("0123456789+-() .")
+#: Line breaks and tabs belong in a note; every other control character is refused.
+NOTE_WHITESPACE = "\n\t"
+HIDDEN_CHARACTER_MESSAGE = (
+    "This has a hidden character in it that we can't keep. It can slip in when text is pasted "
+    "from another program: please type that part again."
+)
+#: How long a first-time client's time is held while they confirm their email (the same as a payment's hold).
+EMAIL_HOLD = timedelta(minutes=30)
+#: A client who has had one of these is no longer first-time.
+CONFIRMED_BEFORE = (BookingStatus.confirmed, BookingStatus.completed, BookingStatus.no_show)
 
 
 class BookingError(Exception):
@@ -73,6 +91,10 @@ class SlotTaken(BookingError):
 
     def __init__(self):
         super().__init__("That time was just taken — please choose another time.")
+
+
+class TooManyBookings(BookingError):
+    """The address already has as many upcoming bookings as the practice allows online."""
 
 
 class ChangeNotAllowed(BookingError):
@@ -104,6 +126,8 @@ class ClientDetails:
     preferred_name: str = ""
     pronouns: str = ""
     note: str = ""
+    #: The language the client booked in; their emails follow it.
+    locale: str = "en"
 
     def contact(self) -> ClientContact:
         return ClientContact(
@@ -111,13 +135,20 @@ class ClientDetails:
         )
 
 
-def client_details_from(raw: dict) -> ClientDetails:
-    """Check and tidy what a client typed; raise InvalidDetails naming every bad field."""
+def client_details_from(raw: dict, *, locale: str = "en") -> ClientDetails:
+    """Check and tidy what a client typed; raise InvalidDetails naming every bad field.
+
+    `locale` is the language the client is booking in (practice.i18n.current_locale()): their emails follow it.
+    """
     values = {key: _text(raw.get(key)) for key in FIELD_LIMITS}
+    # A browser sends each line break as \r\n; counted once, as the page's count shows it.
+    values["note"] = one_newline_per_break(values["note"])
     errors: dict[str, str] = {}
     for key, limit in FIELD_LIMITS.items():
-        if len(values[key]) > limit:
-            errors[key] = f"Please keep this under {limit} characters."
+        if has_hidden_characters(values[key], allowed=NOTE_WHITESPACE if key == "note" else ""):
+            errors[key] = HIDDEN_CHARACTER_MESSAGE
+        elif len(values[key]) > limit:
+            errors[key] = note_too_long_message(values[key], limit) if key == "note" else f"Please keep this under {limit} characters."
     if not values["name"]:
         errors.setdefault("name", "Please tell us your name.")
     if not values["email"]:
@@ -135,7 +166,24 @@ def client_details_from(raw: dict) -> ClientDetails:
         errors.setdefault("timezone", "Please choose a timezone from the list.")
     if errors:
         raise InvalidDetails("Some details need another look.", errors)
-    return ClientDetails(**values)
+    return ClientDetails(**values, locale=locale)
+
+
+def note_too_long_message(note: str, limit: int) -> str:
+    """Both numbers, and the reassurance that the page still holds every word."""
+    return (
+        f"Your note is {len(note):,} characters; the limit is {limit:,}. "
+        "Nothing you wrote is lost — please shorten it before you go on."
+    )
+
+
+def one_newline_per_break(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def has_hidden_characters(text: str, *, allowed: str = "") -> bool:
+    """Control characters other than `allowed`: they slip in with pasted text and break emails and exports."""
+    return any(unicodedata.category(character) == "Cc" and character not in allowed for character in text)
 
 
 def book(
@@ -146,6 +194,7 @@ def book(
     now: datetime,
     submission_key: str | None = None,
     hold_until: datetime | None = None,
+    from_client: bool = False,
 ) -> Booking:
     """Book `client` into `service_id` at `start`, or raise a BookingError.
 
@@ -159,6 +208,10 @@ def book(
     With `hold_until` the booking is `held` for a payment until then (busy for everyone
     else meanwhile) and nobody is told yet; confirm_hold() confirms it once paid. A service
     paid online is only ever booked that way.
+
+    `from_client` (the public pages, the API, checkout) applies the practice's limits on what
+    a stranger may book: a number of upcoming bookings per address, and, for a first-time
+    client when the practice asks, a hold until they confirm their email (EMAIL_HOLD).
     """
     with _serialised_change():
         service = _existing_service(service_id)
@@ -169,13 +222,84 @@ def book(
         _check_bookable(service, held=hold_until is not None)
         start = _future_start(start, now)
         check_still_free(service, start, now)
-        booking = _new_booking(service, start, client, now, submission_key, hold_until)
+        hold_reason = None if hold_until is None else HoldReason.payment
+        if from_client:
+            _check_active_limit(service.practice, client.email, now)
+            if hold_until is None and _confirms_email_first(service.practice, client.email):
+                hold_until, hold_reason = now + EMAIL_HOLD, HoldReason.email
+        booking = _new_booking(service, start, client, now, submission_key, hold_until, hold_reason)
         _release_expired_holds(booking.practitioner_id, _blocked(booking), now)
         db.session.add(booking)
         _flush_or_taken()
         if booking.status is not BookingStatus.held:
             booking_confirmed.send(booking, now=now)
+        elif hold_reason is HoldReason.email:
+            booking_awaiting_email.send(booking, now=now)
     return booking
+
+
+def _upcoming_bookings_of(practice_id: int, email: str, now: datetime):
+    """The address's bookings at the practice that still hold a time ahead."""
+    return (
+        select(Booking)
+        .join(Client, Booking.client_id == Client.id)
+        .where(
+            Booking.practice_id == practice_id,
+            Client.practice_id == practice_id,
+            Client.email == normalised_email(email),
+            Booking.occupies_time_at(now),
+            Booking.starts_at > now,
+        )
+    )
+
+
+def upcoming_bookings_of(practice_id: int, email: str, now: datetime) -> list[Booking]:
+    """The address's bookings at the practice still to come and still active, soonest first."""
+    return list(db.session.scalars(_upcoming_bookings_of(practice_id, email, now).order_by(Booking.starts_at, Booking.id)))
+
+
+def _check_active_limit(practice: Practice, email: str, now: datetime) -> None:
+    """Refuse a booking online past the practice's limit of upcoming bookings per address.
+
+    Every upcoming booking of the address counts, those the practitioner made too; only
+    booking online is limited, so the practitioner can always book a client more.
+    """
+    limit = practice.max_active_bookings_per_email
+    if not limit:
+        return
+    count = db.session.scalar(select(func.count()).select_from(_upcoming_bookings_of(practice.id, email, now).subquery()))
+    if count >= limit:
+        contact = f" at {practice.contact_email}" if practice.contact_email else ""
+        raise TooManyBookings(
+            f"This email address already has {count} upcoming bookings with {practice.name}, "
+            f"the most that can be made online. To book another, please contact {practice.name}{contact}."
+        )
+
+
+def _confirms_email_first(practice: Practice, email: str) -> bool:
+    """Whether a booking by this address waits for it to be confirmed: the practice asks, and the client is new."""
+    if not practice.confirm_new_client_email:
+        return False
+    known = db.session.scalar(
+        select(Booking.id)
+        .join(Client, Booking.client_id == Client.id)
+        .where(
+            Client.practice_id == practice.id,
+            Client.email == normalised_email(email),
+            Booking.status.in_(CONFIRMED_BEFORE),
+        )
+        .limit(1)
+    )
+    return known is None
+
+
+def confirm_email_hold(booking_id: int, *, now: datetime) -> HoldOutcome:
+    """The client followed the emailed link: a booking held for their email becomes final if the time is still theirs."""
+    with _serialised_change():
+        booking = _locked_booking(booking_id)
+        if booking.hold_reason is not HoldReason.email:
+            return HoldOutcome.unavailable
+        return confirm_hold(booking_id, now=now)
 
 
 def serialised_change():
@@ -318,7 +442,7 @@ def cancel_booking(booking: Booking | int, *, by: ChangedBy, now: datetime, mess
             # Never confirmed, so nobody is owed a cancellation: the time is simply let go.
             _release(booking, now=now, by=by)
             return booking
-        check_changeable(booking, by=by, now=now)
+        check_changeable(booking, by=by, now=now, cancelling=True)
         booking.status = next_status(booking.status, BookingEvent.cancel)
         booking.cancelled_at = now
         booking.cancelled_by = by
@@ -331,16 +455,34 @@ def cancel_booking(booking: Booking | int, *, by: ChangedBy, now: datetime, mess
 
 def change_policy(booking: Booking, now: datetime) -> ChangePolicy:
     """What the client's manage link may still do with `booking` at `now`."""
+    practice = booking.practice
     return policy_at(
-        booking.status, booking.hold_expires_at, booking.starts_at, booking.practice.cancellation_window_hours, now
+        booking.status,
+        booking.hold_expires_at,
+        booking.starts_at,
+        practice.cancellation_window_hours,
+        now,
+        grace_until=cancel_grace_end(booking),
     )
 
 
-def check_changeable(booking: Booking, *, by: ChangedBy, now: datetime) -> None:
-    """Raise ChangeNotAllowed unless `by` may still move or cancel `booking` at `now`.
+def cancel_grace_end(booking: Booking) -> datetime | None:
+    """Until when the client may cancel whatever the window: the practice's grace after booking."""
+    minutes = booking.practice.cancel_grace_minutes
+    return booking.created_at + timedelta(minutes=minutes) if minutes else None
+
+
+def in_cancel_grace(booking: Booking, now: datetime) -> bool:
+    grace_end = cancel_grace_end(booking)
+    return grace_end is not None and now < grace_end
+
+
+def check_changeable(booking: Booking, *, by: ChangedBy, now: datetime, cancelling: bool = False) -> None:
+    """Raise ChangeNotAllowed unless `by` may still move (or, `cancelling`, cancel) `booking` at `now`.
 
     The practitioner is not held to their own cancellation window; nobody changes a session
-    once it has started, or one that is cancelled.
+    once it has started, or one that is cancelled. A client may cancel inside the window
+    during the grace after booking.
     """
     policy = change_policy(booking, now)
     if policy.window is ChangeWindow.inactive:
@@ -349,7 +491,7 @@ def check_changeable(booking: Booking, *, by: ChangedBy, now: datetime) -> None:
         raise ChangeNotAllowed("This booking can no longer be changed.")
     if policy.window is ChangeWindow.started:
         raise ChangeNotAllowed("This session has already started, so it can't be changed.")
-    if policy.window is ChangeWindow.closing and by is CLIENT:
+    if policy.window is ChangeWindow.closing and by is CLIENT and not (cancelling and policy.in_grace):
         raise ChangeNotAllowed(window_message(booking.practice, policy.window_hours))
 
 
@@ -393,6 +535,13 @@ def manage_url(booking: Booking) -> str:
 
 def booking_for_manage_token(token: str, secret_key: str) -> Booking | None:
     public_id = links.public_id_from_token(token, secret_key)
+    if public_id is None:
+        return None
+    return db.session.scalar(select(Booking).where(Booking.public_id == public_id))
+
+
+def booking_for_email_confirmation(token: str, secret_key: str) -> Booking | None:
+    public_id = links.public_id_from_email_confirmation(token, secret_key)
     if public_id is None:
         return None
     return db.session.scalar(select(Booking).where(Booking.public_id == public_id))
@@ -573,6 +722,7 @@ def _new_booking(
     now: datetime,
     submission_key: str | None,
     hold_until: datetime | None,
+    hold_reason: HoldReason | None,
 ) -> Booking:
     blocked = blocked_interval(service_spec(service), start)
     client = client_for(service.practice_id, details.contact(), now=now)
@@ -582,7 +732,7 @@ def _new_booking(
         service_id=service.id,
         status=BookingStatus.confirmed if hold_until is None else BookingStatus.held,
         hold_expires_at=hold_until,
-        hold_reason=None if hold_until is None else HoldReason.payment,
+        hold_reason=hold_reason,
         starts_at=start,
         ends_at=start + service.duration,
         blocked_start=blocked.start,
@@ -592,6 +742,7 @@ def _new_booking(
         client=client,
         client_note=details.note,
         client_timezone=details.timezone,
+        locale=details.locale,
         submission_key=submission_key,
         created_at=now,
     )

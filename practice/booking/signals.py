@@ -15,3 +15,5 @@ booking_rescheduled = _signals.signal("booking-rescheduled")
 booking_cancelled = _signals.signal("booking-cancelled")
 #: sender: the Booking, held for a payment that never came; keywords: now, by (expiry, or the client letting it go).
 booking_hold_released = _signals.signal("booking-hold-released")
+#: sender: the Booking, held until a first-time client confirms their email; keywords: now.
+booking_awaiting_email = _signals.signal("booking-awaiting-email")

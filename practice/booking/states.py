@@ -102,11 +102,19 @@ class ChangePolicy:
     #: Until this instant the client may reschedule or cancel.
     deadline: datetime
     window_hours: int
+    #: Inside the window, the client may still cancel until this instant: the grace after booking.
+    grace_until: datetime | None = None
+    in_grace: bool = False
 
     @property
     def allowed(self) -> bool:
         """Whether the client may still change it."""
         return self.window is ChangeWindow.open
+
+    @property
+    def client_may_cancel(self) -> bool:
+        """Outside the window, or inside it during the grace after booking."""
+        return self.allowed or (self.closing and self.in_grace)
 
     @property
     def practitioner_allowed(self) -> bool:
@@ -134,9 +142,18 @@ def occupies_time(status: BookingStatus, hold_expires_at: datetime | None, now: 
 
 
 def change_policy(
-    status: BookingStatus, hold_expires_at: datetime | None, starts_at: datetime, window_hours: int, now: datetime
+    status: BookingStatus,
+    hold_expires_at: datetime | None,
+    starts_at: datetime,
+    window_hours: int,
+    now: datetime,
+    grace_until: datetime | None = None,
 ) -> ChangePolicy:
-    """What may still be done with a booking at `now`, given the practice's cancellation window in hours."""
+    """What may still be done with a booking at `now`, given the practice's cancellation window in hours.
+
+    `grace_until` is when the grace after booking ends: until then the client may cancel even
+    inside the window (someone who booked tomorrow by mistake can undo it at once).
+    """
     deadline = starts_at - timedelta(hours=window_hours)
     if not occupies_time(status, hold_expires_at, now):
         window = ChangeWindow.inactive
@@ -146,4 +163,26 @@ def change_policy(
         window = ChangeWindow.closing
     else:
         window = ChangeWindow.open
-    return ChangePolicy(window=window, deadline=deadline, window_hours=window_hours)
+    in_grace = grace_until is not None and now < grace_until
+    return ChangePolicy(
+        window=window, deadline=deadline, window_hours=window_hours, grace_until=grace_until, in_grace=in_grace
+    )
+
+
+@dataclass(frozen=True)
+class BookingTerms:
+    """What a client is told before booking: until when they may change it online, and the grace after."""
+
+    window_hours: int
+    grace_minutes: int
+    #: When a chosen time's online changes end; None before a time is chosen.
+    deadline: datetime | None = None
+    #: The chosen time is already inside the window: after booking, changes go through the practice.
+    inside_window: bool = False
+
+
+def booking_terms(window_hours: int, grace_minutes: int, start: datetime | None, now: datetime) -> BookingTerms:
+    if start is None:
+        return BookingTerms(window_hours, grace_minutes)
+    deadline = start - timedelta(hours=window_hours)
+    return BookingTerms(window_hours, grace_minutes, deadline=deadline, inside_window=now >= deadline)

@@ -9,6 +9,9 @@ from practice.catalog.models import Service
 from practice.scheduling.slots import Slot
 from practice.timeformats import days_window, local_day
 
+#: At most this many places left reads as "a few places left" (never more than half a group).
+FEW_PLACES = 3
+
 #: The day-then-time pages show this many days at once, and page no further ahead than a year.
 DAYS_SHOWN = 14
 FURTHEST_PAGE = timedelta(days=366)
@@ -73,3 +76,15 @@ def _first_free_day(service: Service, after: date, zone: str, now: datetime, ign
         return None
     later = free_times.open_slots(service, start, end, now, ignore_booking_id=ignored)
     return local_day(later[0].start, zone) if later else None
+
+
+def places_word(remaining: int, capacity: int) -> str:
+    """"few" or "available": how a group's free places are told when the practice keeps counts private."""
+    if capacity == 1:
+        return "available"
+    return "few" if remaining <= max(1, min(FEW_PLACES, capacity // 2)) else "available"
+
+
+def shown_remaining(remaining: int, capacity: int, exact: bool) -> int | None:
+    """The count the public may see: exact for one-to-one sessions or when the practice chose exact counts."""
+    return remaining if exact or capacity == 1 else None

@@ -7,7 +7,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 
 from practice.booking import pages, service
 from practice.booking.forms import ClientDetailsForm, RescheduleForm
+from practice.booking.recovery import booking_for_link, render_link_not_valid
 from practice.extensions import limiter
+from practice.i18n import current_locale
 from practice.security.token_links import keep_link_private
 from practice.timeformats import (
     instant_for_url,
@@ -19,12 +21,15 @@ bp = Blueprint("booking", __name__)
 bp.add_app_template_global(pages.service_address, "service_address")
 bp.add_app_template_global(service.paid_when_booking, "pays_online")
 bp.add_app_template_global(pages.price_text, "price_text")
+bp.add_app_template_global(pages.booking_terms, "booking_terms")
+bp.add_app_template_global(pages.places_text, "places_text")
+bp.add_app_template_global(pages.booking_page_title, "booking_page_title")
 
 
 @bp.after_request
 def _keep_manage_links_private(response):
     # The manage link is the client's only key to the booking: errors on it are kept private too.
-    if request.path.startswith("/manage/"):
+    if request.path.startswith(("/manage/", "/confirm-booking/")):
         keep_link_private(response)
     return response
 
@@ -104,7 +109,7 @@ def details(practice_slug: str, slug: str, service_id: int):
         try:
             service.check_still_free(chosen, start, pages.now())
         except service.SlotTaken:
-            return pages.render_times(chosen, zone, 409, "That time is no longer free — please choose another time.")
+            return pages.render_taken(chosen, zone, start, "That time is no longer free — please choose another time.")
         except service.BookingError as refused:
             return pages.render_times(chosen, zone, 422, refused.message)
         return pages.render_details(chosen, form, start, zone)
@@ -112,7 +117,7 @@ def details(practice_slug: str, slug: str, service_id: int):
         # "Change details" on the confirm page posts what the client typed back here, to edit it.
         return pages.render_details(chosen, form, start, zone)
     try:
-        client = service.client_details_from(form.data)
+        client = service.client_details_from(form.data, locale=current_locale())
     except service.InvalidDetails as invalid:
         form.show_errors(invalid.field_errors)
         return pages.render_details(chosen, form, start, zone, 422, invalid.message)
@@ -131,21 +136,38 @@ def confirm(practice_slug: str, slug: str, service_id: int):
     if start is None:
         return pages.render_times(chosen, zone, 400, "Please choose a time from the list.")
     try:
-        client = service.client_details_from(form.data)
+        client = service.client_details_from(form.data, locale=current_locale())
         booking = service.book(
-            service_id=chosen.id, start=start, client=client, now=pages.now(), submission_key=pages.submission_key(form)
+            service_id=chosen.id,
+            start=start,
+            client=client,
+            now=pages.now(),
+            submission_key=pages.submission_key(form),
+            from_client=True,
         )
     except service.BookingError as refused:
         return pages.render_refusal(chosen, form, start, zone, refused)
-    flash("You're booked. We've kept the details below — this page's link is yours to come back to.", "success")
-    return redirect(url_for("booking.manage", token=service.manage_token(booking, current_app.config["SECRET_KEY"])), code=303)
+    token = service.manage_token(booking, current_app.config["SECRET_KEY"])
+    if booking.awaiting == "email":
+        return redirect(url_for("booking.manage", token=token), code=303)
+    return redirect(url_for("booking_confirmation.booked", token=token), code=303)
 
 
-def _booking_or_404(token: str):
-    booking = service.booking_for_manage_token(token, current_app.config["SECRET_KEY"])
+@bp.route("/confirm-booking/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    """The emailed link of a first-time client: a button (mail scanners follow links, never press buttons)."""
+    booking = service.booking_for_email_confirmation(token, current_app.config["SECRET_KEY"])
     if booking is None:
-        abort(404)
-    return booking
+        abort(render_link_not_valid(None))
+    manage_token = service.manage_token(booking, current_app.config["SECRET_KEY"])
+    if booking.is_confirmed:
+        return redirect(url_for("booking_confirmation.booked", token=manage_token), code=303)
+    if request.method == "GET" or (booking.is_cancelled and not booking.lapsed_unpaid):
+        return render_template("booking/confirm_email.html", booking=booking, token=token, taken=False)
+    outcome = service.confirm_email_hold(booking.id, now=pages.now())
+    if outcome is service.HoldOutcome.unavailable:
+        return render_template("booking/confirm_email.html", booking=booking, token=token, taken=True), 409
+    return redirect(url_for("booking_confirmation.booked", token=manage_token), code=303)
 
 
 def _render_manage(booking, token: str, status: int = 200, message: str | None = None):
@@ -155,12 +177,12 @@ def _render_manage(booking, token: str, status: int = 200, message: str | None =
 
 @bp.get("/manage/<token>")
 def manage(token: str):
-    return _render_manage(_booking_or_404(token), token)
+    return _render_manage(booking_for_link(token), token)
 
 
 @bp.post("/manage/<token>/cancel")
 def cancel(token: str):
-    booking = _booking_or_404(token)
+    booking = booking_for_link(token)
     try:
         service.cancel_booking(booking, by=service.CLIENT, now=pages.now())
     except service.ChangeNotAllowed as refused:
@@ -171,7 +193,7 @@ def cancel(token: str):
 
 @bp.get("/manage/<token>/reschedule")
 def reschedule_times(token: str):
-    booking = _booking_or_404(token)
+    booking = booking_for_link(token)
     try:
         service.check_movable(booking, by=service.CLIENT, now=pages.now())
     except service.ChangeNotAllowed as refused:
@@ -181,7 +203,7 @@ def reschedule_times(token: str):
 
 @bp.get("/manage/<token>/reschedule/confirm")
 def reschedule_confirm(token: str):
-    booking = _booking_or_404(token)
+    booking = booking_for_link(token)
     zone = pages.client_zone(booking.client_timezone)
     start = parse_instant(request.args.get("start"))
     if start is None:
@@ -197,7 +219,7 @@ def reschedule_confirm(token: str):
 @bp.post("/manage/<token>/reschedule")
 @limiter.limit(pages.booking_rate_limit)
 def reschedule(token: str):
-    booking = _booking_or_404(token)
+    booking = booking_for_link(token)
     form = RescheduleForm()
     zone = pages.client_zone(booking.client_timezone)
     start = parse_instant(form.start.data)

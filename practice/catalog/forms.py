@@ -108,6 +108,8 @@ STORED_AS = {
 class ServiceForm(FlaskForm):
     name = StringField("Name", filters=[strip_whitespace])
     description = TextAreaField("Description (optional)", filters=[strip_whitespace])
+    content_note = TextAreaField("Content note (optional)", filters=[strip_whitespace])
+    what_to_expect = TextAreaField("What to expect (optional)", filters=[strip_whitespace])
     duration_minutes = WholeNumberField("Length of a session, in minutes", default=60)
     price = PriceField("Price", render_kw={"inputmode": "decimal"})
     payment_mode = RequiredRadioField(
@@ -145,6 +147,8 @@ class ServiceForm(FlaskForm):
         return ServiceDetails(
             name=self.name.data or "",
             description=self.description.data or "",
+            content_note=self.content_note.data or "",
+            what_to_expect=self.what_to_expect.data or "",
             duration_minutes=self.duration_minutes.data,
             price_cents=self.price.data,
             location_kind=LocationKind(self.location_kind.data),

@@ -40,6 +40,8 @@ class ServiceDetails:
     price_cents: int
     location_kind: LocationKind
     description: str = ""
+    content_note: str = ""
+    what_to_expect: str = ""
     location_detail: str = ""
     buffer_before_minutes: int = 0
     buffer_after_minutes: int = 0
@@ -87,6 +89,9 @@ def check_details(details: ServiceDetails, currency: str) -> dict[str, str]:
         errors["name"] = f"Please keep the name under {MAX_NAME_LENGTH} characters."
     if len(details.description) > MAX_DESCRIPTION_LENGTH:
         errors["description"] = f"Please keep the description under {MAX_DESCRIPTION_LENGTH:,} characters."
+    for name in ("content_note", "what_to_expect"):
+        if len(getattr(details, name)) > MAX_DESCRIPTION_LENGTH:
+            errors[name] = f"Please keep this under {MAX_DESCRIPTION_LENGTH:,} characters."
     _check_range(errors, "duration_minutes", details.duration_minutes, MIN_DURATION_MINUTES, MAX_DURATION_MINUTES, "A session")
     _check_range(errors, "buffer_before_minutes", details.buffer_before_minutes, 0, MAX_BUFFER_MINUTES, "A buffer")
     _check_range(errors, "buffer_after_minutes", details.buffer_after_minutes, 0, MAX_BUFFER_MINUTES, "A buffer")
@@ -157,6 +162,8 @@ def _refuse_bad(details: ServiceDetails, currency: str) -> None:
 def _apply(service: Service, details: ServiceDetails) -> None:
     service.name = details.name
     service.description = details.description
+    service.content_note = details.content_note
+    service.what_to_expect = details.what_to_expect
     service.duration_minutes = details.duration_minutes
     service.price_cents = details.price_cents
     service.buffer_before_minutes = details.buffer_before_minutes

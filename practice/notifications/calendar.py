@@ -1,22 +1,62 @@
-"""The .ics a client's calendar reads: one event per booking, replaced in place by UID and SEQUENCE."""
+"""The .ics a client's calendar reads: one event per booking, replaced in place by UID and SEQUENCE;
+and the same event as an "add to calendar" link for Google Calendar and Outlook."""
 import enum
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from email.utils import parseaddr
+from urllib.parse import quote, urlencode
 
 from icalendar import Calendar, Event, vCalAddress
 
+from practice.accounts.models import Practice
 from practice.booking.models import Booking
+from practice.notifications import emails
 
 PRODID = "-//Tend//Bookings//EN"
+#: What every calendar entry says in place of the manage link. Never the link itself: calendars
+#: are shared with family and assistants far more often than inboxes, and Google and Microsoft
+#: would hold it too; whoever holds the link can move or cancel the booking.
+CHANGE_NOTE = "To change or cancel this appointment, use the link in your confirmation email."
+GOOGLE_CALENDAR = "https://calendar.google.com/calendar/render"
+OUTLOOK_CALENDAR = "https://outlook.live.com/calendar/0/deeplink/compose"
 
 
 class CalendarMethod(enum.Enum):
     request = "REQUEST"
     cancel = "CANCEL"
+    #: A file the client downloads from their booking page: nothing to answer, so no ATTENDEE (RFC 5546, 3.2.1).
+    publish = "PUBLISH"
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """What any calendar is told about a booking: a title already discreet, and never the manage link."""
+
+    title: str
+    location: str
+    starts_at: datetime
+    ends_at: datetime
+    details: str = CHANGE_NOTE
 
 
 def event_uid(booking: Booking) -> str:
     # The public id, never the row id: a UID must not let anyone count a practice's bookings.
     return f"{booking.public_id}@tend"
+
+
+def entry_for(booking: Booking) -> CalendarEntry:
+    """The booking as a calendar entry: the practice's name, and the service's only if the practice allows it."""
+    return CalendarEntry(
+        title=emails.appointment_title(booking),
+        location=emails.location_text(booking.service),
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+    )
+
+
+def organizer_address(practice: Practice, default_sender: str) -> str:
+    """The practice's public address, never a practitioner's login; the sending address (without its name) if it has none."""
+    return practice.contact_email or parseaddr(default_sender)[1]
 
 
 def booking_calendar(
@@ -41,6 +81,57 @@ def booking_calendar(
     return calendar.to_ical().decode("utf-8")
 
 
+def downloadable_calendar(booking: Booking, *, organizer: str, now: datetime) -> str:
+    """The .ics the booking page offers: the emailed invitation's event (same UID and SEQUENCE), to add by hand."""
+    entry = entry_for(booking)
+    return booking_calendar(
+        booking, method=CalendarMethod.publish, summary=entry.title, location=entry.location, organizer=organizer, now=now
+    )
+
+
+def google_calendar_url(entry: CalendarEntry) -> str:
+    """Google Calendar's "create event" page, filled in with the entry."""
+    return _link(
+        GOOGLE_CALENDAR,
+        {
+            "action": "TEMPLATE",
+            "text": entry.title,
+            "dates": f"{_utc_stamp(entry.starts_at)}/{_utc_stamp(entry.ends_at)}",
+            "details": entry.details,
+            "location": entry.location,
+        },
+    )
+
+
+def outlook_calendar_url(entry: CalendarEntry) -> str:
+    """Outlook on the web's "new event" page, filled in with the entry."""
+    return _link(
+        OUTLOOK_CALENDAR,
+        {
+            "path": "/calendar/action/compose",
+            "rru": "addevent",
+            "subject": entry.title,
+            "startdt": _utc_iso(entry.starts_at),
+            "enddt": _utc_iso(entry.ends_at),
+            "body": entry.details,
+            "location": entry.location,
+        },
+    )
+
+
+def _link(base: str, params: dict[str, str]) -> str:
+    # %20 rather than +, which not every calendar reads as a space; "/" is left as Outlook documents its path.
+    return f"{base}?{urlencode(params, quote_via=quote, safe='/')}"
+
+
+def _utc_stamp(instant: datetime) -> str:
+    return instant.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _utc_iso(instant: datetime) -> str:
+    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _event(booking: Booking, method: CalendarMethod, summary: str, location: str, organizer: str, now: datetime) -> Event:
     event = Event()
     event.add("uid", event_uid(booking))
@@ -52,15 +143,14 @@ def _event(booking: Booking, method: CalendarMethod, summary: str, location: str
     if location:
         event.add("location", location)
     event.add("organizer", _organizer(booking, organizer))
-    event.add("attendee", _attendee(booking))
+    if method is not CalendarMethod.publish:
+        event.add("attendee", _attendee(booking))
     if method is CalendarMethod.cancel:
         event.add("status", "CANCELLED")
         event.add("description", "This appointment is cancelled.")
     else:
         event.add("status", "CONFIRMED")
-        # Never the manage link: calendars are shared with family and assistants far more
-        # often than inboxes, and the link lets whoever holds it move or cancel the booking.
-        event.add("description", "To change or cancel this appointment, use the link in your confirmation email.")
+        event.add("description", CHANGE_NOTE)
     return event
 
 

@@ -2,14 +2,15 @@
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import render_template
 
 from practice.accounts.models import Practice, Practitioner
 from practice.booking.models import Booking
-from practice.booking.states import ChangedBy
+from practice.booking.states import ChangedBy, HoldReason
 from practice.catalog.models import LocationKind, Service
+from practice.i18n import in_locale
+from practice.timeformats import clock, local_day, long_date, weekday_and_date, weekday_short_month_long
 
 DEFAULT_ACCENT = "#2f6b5a"
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}\Z")
@@ -102,8 +103,8 @@ def sender_of(practice: Practice) -> Sender:
 
 def appointment(booking: Booking, zone: str) -> Appointment:
     service = booking.service
-    start, end = booking.starts_at.astimezone(ZoneInfo(zone)), booking.ends_at.astimezone(ZoneInfo(zone))
-    day, hours = f"{start:%A} {start.day} {start:%B %Y}", f"{start:%H:%M}–{end:%H:%M}"
+    day = long_date(local_day(booking.starts_at, zone))
+    hours = f"{clock(booking.starts_at, zone)}–{clock(booking.ends_at, zone)}"
     return Appointment(
         client_name=booking.display_name,
         pronouns=booking.client.pronouns,
@@ -138,8 +139,7 @@ def location_text(service: Service) -> str:
 
 def short_time(instant: datetime, zone: str) -> str:
     """Tue 3 March, 10:00 — short enough for a subject line."""
-    local = instant.astimezone(ZoneInfo(zone))
-    return f"{local:%a} {local.day} {local:%B}, {local:%H:%M}"
+    return f"{weekday_short_month_long(local_day(instant, zone))}, {clock(instant, zone)}"
 
 
 def booking_confirmed(booking: Booking, *, manage_url: str, intake: IntakeInvitation | None = None) -> RenderedEmail:
@@ -181,6 +181,18 @@ def hold_released(booking: Booking, *, rebook_url: str) -> RenderedEmail:
         "hold_released",
         lambda appt: f"The time held for you with {booking.practice.name} is free again",
         rebook_url=rebook_url,
+        email_hold=booking.hold_reason is HoldReason.email,
+    )
+
+
+def email_confirmation(booking: Booking, *, confirm_url: str, hold_ends: str) -> RenderedEmail:
+    """To a first-time client: press to make the booking final; the time is held until `hold_ends`."""
+    return _about(
+        booking,
+        "email_confirmation",
+        lambda appt: f"Please confirm your booking with {booking.practice.name}",
+        confirm_url=confirm_url,
+        hold_ends=hold_ends,
     )
 
 
@@ -274,14 +286,13 @@ def password_reset(practitioner: Practitioner, *, reset_url: str) -> RenderedEma
 
 
 def invitation(practice: Practice, *, invited_by: Practitioner, invitation_url: str, expires_at: datetime) -> RenderedEmail:
-    expires = expires_at.astimezone(ZoneInfo(practice.timezone))
     return render_email(
         "invitation",
         subject=f"{invited_by.name} invites you to join {practice.name} on Tend",
         practice=sender_of(practice),
         inviter_name=invited_by.name,
         invitation_url=invitation_url,
-        expires_on=f"{expires:%A} {expires.day} {expires:%B}",
+        expires_on=weekday_and_date(local_day(expires_at, practice.timezone)),
     )
 
 
@@ -292,9 +303,13 @@ def _video_link(service: Service) -> str:
 
 
 def _about(booking: Booking, template: str, subject, *, zone: str | None = None, **context) -> RenderedEmail:
-    """An email about `booking`, its times in `zone` (the client's unless given); `subject(appt)` says what happened."""
-    appt = appointment(booking, zone or booking.client_timezone)
-    return render_email(template, subject=_named(subject(appt), appt), practice=sender_of(booking.practice), appt=appt, **context)
+    """An email about `booking`, its times in `zone` (the client's unless given); `subject(appt)` says what happened.
+
+    To the client (no `zone`), in the language and formats they booked in; to the practitioner, in the default.
+    """
+    with in_locale(booking.locale if zone is None else None):
+        appt = appointment(booking, zone or booking.client_timezone)
+        return render_email(template, subject=_named(subject(appt), appt), practice=sender_of(booking.practice), appt=appt, **context)
 
 
 def _named(subject: str, appt: Appointment) -> str:

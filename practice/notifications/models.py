@@ -73,6 +73,8 @@ CLIENT_KINDS = frozenset(
         MessageKind.booking_reminder,
         MessageKind.hold_released,
         MessageKind.payment_refunded,
+        MessageKind.lost_link,
+        MessageKind.email_confirmation,
     }
 )
 STATUS_LABELS = {

@@ -4,7 +4,6 @@ The owe_* operations add rows and never commit: the caller commits them together
 booking change they describe, so a change and its emails are saved or lost together.
 """
 from datetime import datetime, timedelta
-from email.utils import parseaddr
 
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
@@ -14,7 +13,13 @@ from practice.accounts.models import Invitation, Practice, Practitioner
 from practice.accounts.signals import password_reset_requested, practitioner_invited
 from practice.booking import links
 from practice.booking.models import Booking
-from practice.booking.signals import booking_cancelled, booking_confirmed, booking_hold_released, booking_rescheduled
+from practice.booking.signals import (
+    booking_awaiting_email,
+    booking_cancelled,
+    booking_confirmed,
+    booking_hold_released,
+    booking_rescheduled,
+)
 from practice.booking.states import BookingStatus, ChangedBy
 from practice.extensions import begin_write_transaction, db
 from practice.external_urls import external_url
@@ -23,7 +28,7 @@ from practice.intake.models import ErasureRequest, IntakeResponse
 from practice.intake.signals import erasure_requested, intake_needs_attention
 from practice.money import format_money
 from practice.notifications import emails
-from practice.notifications.calendar import CalendarMethod, booking_calendar
+from practice.notifications.calendar import CalendarMethod, booking_calendar, organizer_address
 from practice.notifications.emails import IntakeInvitation, RenderedEmail
 from practice.notifications.models import MessageKind, OutboxMessage, OutboxStatus
 from practice.payments.models import Refund
@@ -32,6 +37,7 @@ from practice.security import audit
 from practice.security.audit import Actor
 from practice.security.authz import visible_to
 from practice.security.models import AuditAction
+from practice.timeformats import clock
 
 #: The Emails page shows this many messages at a time.
 PAGE_SIZE = 50
@@ -89,6 +95,11 @@ def _booking_hold_released(booking: Booking, *, now: datetime, by: ChangedBy, **
     # A client who let the time go themselves knows already.
     if by is ChangedBy.expiry:
         owe_hold_released(booking, now=now)
+
+
+@booking_awaiting_email.connect
+def _booking_awaiting_email(booking: Booking, *, now: datetime, **_) -> None:
+    owe_email_confirmation(booking, now=now)
 
 
 @refund_succeeded.connect
@@ -186,6 +197,13 @@ def owe_hold_released(booking: Booking, *, now: datetime) -> None:
     _owe_client(booking, MessageKind.hold_released, emails.hold_released(booking, rebook_url=rebook_url_for(booking)), now=now)
 
 
+def owe_email_confirmation(booking: Booking, *, now: datetime) -> None:
+    """Owe a first-time client the link that makes their held booking final."""
+    hold_ends = clock(booking.hold_expires_at, booking.client_timezone)
+    email = emails.email_confirmation(booking, confirm_url=links.email_confirmation_url(booking.public_id), hold_ends=hold_ends)
+    _owe_client(booking, MessageKind.email_confirmation, email, now=now)
+
+
 def owe_payment_refunded(refund: Refund, *, now: datetime) -> None:
     """Owe the client word of a refund Stripe has confirmed: how much, and why in kind words."""
     booking = refund.payment.booking
@@ -238,7 +256,7 @@ def owe_intake_attention(response: IntakeResponse, *, now: datetime) -> bool:
     email = emails.intake_attention(booking, intake_url=intake_url_for(response))
     try:
         with db.session.begin_nested():
-            _add(
+            add_message(
                 MessageKind.intake_attention,
                 practitioner=booking.practitioner,
                 booking=booking,
@@ -265,7 +283,7 @@ def intake_invitation_for(booking: Booking, now: datetime) -> IntakeInvitation |
 
 def owe_password_reset(practitioner: Practitioner, *, reset_url: str, now: datetime) -> None:
     """Owe the practitioner a password-reset link, at their account's address."""
-    _add(
+    add_message(
         MessageKind.password_reset,
         practitioner=practitioner,
         booking=None,
@@ -277,7 +295,7 @@ def owe_password_reset(practitioner: Practitioner, *, reset_url: str, now: datet
 
 def owe_invitation(practice: Practice, *, invited_by: Practitioner, recipient: str, invitation_url: str, expires_at: datetime, now: datetime) -> None:
     """Owe an invited person the link to join the practice; it shows in the inviting owner's Emails."""
-    _add(
+    add_message(
         MessageKind.invitation,
         practitioner=invited_by,
         booking=None,
@@ -485,12 +503,11 @@ def _calendar(booking: Booking, method: CalendarMethod, now: datetime) -> str:
 
 
 def _organizer_address(practice: Practice) -> str:
-    # The practice's public address, never a practitioner's login; the sending address if it has none.
-    return practice.contact_email or parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
+    return organizer_address(practice, current_app.config["MAIL_DEFAULT_SENDER"])
 
 
 def _owe_client(booking: Booking, kind: MessageKind, email: RenderedEmail, *, now: datetime, ics: str | None = None, dedupe_key: str | None = None) -> OutboxMessage:
-    return _add(
+    return add_message(
         kind,
         practitioner=booking.practitioner,
         booking=booking,
@@ -504,12 +521,12 @@ def _owe_client(booking: Booking, kind: MessageKind, email: RenderedEmail, *, no
 
 def _owe_practitioner(booking: Booking, kind: MessageKind, email: RenderedEmail, *, now: datetime) -> OutboxMessage:
     # The account address, not the public contact one: notices are for the practitioner alone.
-    return _add(
+    return add_message(
         kind, practitioner=booking.practitioner, booking=booking, recipient=booking.practitioner.email, email=email, now=now
     )
 
 
-def _add(
+def add_message(
     kind: MessageKind,
     *,
     practitioner: Practitioner,
@@ -553,7 +570,7 @@ def owe_erasure_request_notice(request: ErasureRequest, *, now: datetime) -> Non
     Tied to no booking, so erasing the client leaves this notice, which names nobody, as it is.
     """
     practitioner = db.session.get(Practitioner, request.practitioner_id)
-    _add(
+    add_message(
         MessageKind.erasure_requested,
         practitioner=practitioner,
         booking=None,

@@ -126,7 +126,13 @@ def start_checkout(
         raise PaymentError(str(refused), field="amount") from None
     hold_until = now + timedelta(minutes=current_app.config["PAYMENT_HOLD_MINUTES"]) + HOLD_MARGIN
     booking = booking_service.book(
-        service_id=service_id, start=start, client=client, now=now, submission_key=submission_key, hold_until=hold_until
+        service_id=service_id,
+        start=start,
+        client=client,
+        now=now,
+        submission_key=submission_key,
+        hold_until=hold_until,
+        from_client=True,
     )
     if booking.status is BookingStatus.confirmed:
         return Checkout(booking, "")
@@ -414,6 +420,7 @@ def _booking_cancelled(booking: Booking, *, now: datetime, by: ChangedBy, **_) -
             full_refund_hours=practice.full_refund_hours,
             keep_percent=practice.late_cancel_keep_percent,
             by_client=by is ChangedBy.client,
+            in_grace=booking_service.in_cancel_grace(booking, now),
         )
         if amount > 0:
             reason = RefundReason.client_cancelled if by is ChangedBy.client else RefundReason.practitioner_cancelled
@@ -438,6 +445,7 @@ def refund_due_on_cancelling(booking: Booking, *, now: datetime) -> int:
             full_refund_hours=practice.full_refund_hours,
             keep_percent=practice.late_cancel_keep_percent,
             by_client=True,
+            in_grace=booking_service.in_cancel_grace(booking, now),
         )
         for payment in payments_of(booking.id)
     )

@@ -93,17 +93,24 @@ REFUND_REASON_LABELS = {
 
 
 def cancellation_refund(
-    *, refundable: int, starts_at: datetime, now: datetime, full_refund_hours: int, keep_percent: int, by_client: bool
+    *,
+    refundable: int,
+    starts_at: datetime,
+    now: datetime,
+    full_refund_hours: int,
+    keep_percent: int,
+    by_client: bool,
+    in_grace: bool = False,
 ) -> int:
     """What goes back to the client when a paid booking is cancelled at `now`.
 
     The practice cancelling refunds everything. A client cancelling at least
-    `full_refund_hours` before the start is refunded in full; later, the practice keeps
-    `keep_percent` of what was paid (rounded in the client's favour).
+    `full_refund_hours` before the start, or in the grace just after booking, is refunded in
+    full; later, the practice keeps `keep_percent` of what was paid (rounded in the client's favour).
     """
     if refundable <= 0:
         return 0
-    if not by_client or now <= starts_at - timedelta(hours=full_refund_hours):
+    if not by_client or in_grace or now <= starts_at - timedelta(hours=full_refund_hours):
         return refundable
     kept = refundable * keep_percent // 100
     return refundable - kept

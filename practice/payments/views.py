@@ -7,6 +7,7 @@ from practice.booking import pages
 from practice.booking import service as booking_service
 from practice.booking.forms import ClientDetailsForm
 from practice.extensions import csrf, limiter
+from practice.i18n import current_locale
 from practice.money import AmountError, parse_amount
 from practice.payment_settings import online_payments_enabled
 from practice.payments import gateway, service
@@ -62,7 +63,7 @@ def pay(practice_slug: str, slug: str, service_id: int):
     if start is None:
         return pages.render_times(chosen, zone, 400, "Please choose a time from the list.")
     try:
-        client = booking_service.client_details_from(form.data)
+        client = booking_service.client_details_from(form.data, locale=current_locale())
         checkout = service.start_checkout(
             service_id=chosen.id,
             start=start,

@@ -1,10 +1,10 @@
-"""A logging filter that keeps manage, payment, reset, invitation and intake tokens out of request logs."""
+"""A logging filter that keeps manage, payment, reset, invitation, intake and email-confirmation tokens out of request logs."""
 import logging
 import re
 
-#: The path segment after /manage/, /pay/, /reset/, /join/ or /intake/ is a bearer token: whoever reads it holds the
+#: The path segment after /manage/, /pay/, /reset/, /join/, /intake/ or /confirm-booking/ is a bearer token: whoever reads it holds the
 #: booking, the account or the client's intake answers.
-TOKEN_SEGMENT = re.compile(r"/(manage|pay|reset|join|intake)/[^/\s?#\"']+")
+TOKEN_SEGMENT = re.compile(r"/(manage|pay|reset|join|intake|confirm-booking)/[^/\s?#\"']+")
 
 
 def redact(text: str) -> str:

@@ -58,7 +58,8 @@ def test_booking_answers_201_with_id_status_and_manage_url(client, offer):
 
     assert response.status_code == 201
     body = response.get_json()
-    assert set(body) == {"id", "status", "manage_url"}
+    assert set(body) == {"id", "status", "awaiting", "manage_url"}
+    assert body["awaiting"] is None
     assert body["status"] == "confirmed"
     assert body["manage_url"].startswith("http://localhost/manage/")
 

@@ -45,6 +45,8 @@ def conformance_problems(value, schema: dict, document: dict, where: str = "$") 
     if "$ref" in schema:
         schema = resolve(document, schema["$ref"])
     kind = schema.get("type")
+    if value is None and schema.get("nullable"):
+        return []
     if kind == "object":
         if not isinstance(value, dict):
             return [f"{where} is not an object"]

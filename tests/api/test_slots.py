@@ -132,15 +132,39 @@ def test_a_booked_time_is_no_longer_listed(client, offer):
     assert len(starts) == len(OPEN_HOURS) - 1
 
 
-def test_group_slot_counts_the_places_left(client, offer):
+def _book_circle(client, offer, start, email):
+    client.post(
+        "/api/v1/bookings",
+        json={"service": offer.circle, "start": start, "name": "Jo", "email": email, "timezone": PRACTICE_ZONE},
+    )
+
+
+def test_group_slot_tells_places_in_words_so_attendance_cannot_be_watched(client, offer):
+    day = soon(PRACTICE_ZONE)
+    first = api_slots(client, offer.circle, day, day, PRACTICE_ZONE)[0]
+    assert (first["remaining"], first["places"]) == (None, "available")
+    _book_circle(client, offer, first["start"], "jo@example.org")
+    assert api_slots(client, offer.circle, day, day, PRACTICE_ZONE)[0]["places"] == "available"
+    _book_circle(client, offer, first["start"], "sam@example.org")
+
+    again = api_slots(client, offer.circle, day, day, PRACTICE_ZONE)[0]
+
+    assert again["start"] == first["start"]
+    assert (again["remaining"], again["places"]) == (None, "few")
+
+
+def test_group_slot_counts_the_places_left_when_the_practice_chose_exact_counts(any_app, client, offer):
+    from practice.accounts.models import Practice
+    from practice.extensions import db
+
+    with any_app.app_context():
+        for practice in db.session.scalars(db.select(Practice)):
+            practice.exact_group_places = True
+        db.session.commit()
     day = soon(PRACTICE_ZONE)
     first = api_slots(client, offer.circle, day, day, PRACTICE_ZONE)[0]
     assert first["remaining"] == 3
-    client.post(
-        "/api/v1/bookings",
-        json={"service": offer.circle, "start": first["start"], "name": "Jo", "email": "jo@example.org",
-              "timezone": PRACTICE_ZONE},
-    )
+    _book_circle(client, offer, first["start"], "jo@example.org")
 
     again = api_slots(client, offer.circle, day, day, PRACTICE_ZONE)[0]
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from practice.booking.models import ACTIVE_STATUSES, HOLD_EXPIRY, Booking, BookingStatus
 from practice.booking.links import SALT as MANAGE_SALT
 from practice.booking.service import (
+    note_too_long_message,
     BookingError,
     ClientDetails,
     InvalidDetails,
@@ -333,7 +334,8 @@ def test_an_overlong_field_is_refused_with_its_limit(field, limit):
     with pytest.raises(InvalidDetails) as invalid:
         client_details_from(VALID | {field: value})
 
-    assert invalid.value.field_errors == {field: f"Please keep this under {limit} characters."}
+    expected = note_too_long_message(value, limit) if field == "note" else f"Please keep this under {limit} characters."
+    assert invalid.value.field_errors == {field: expected}
 
 
 def test_a_field_at_its_limit_is_accepted():

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from practice.booking.models import Booking, BookingStatus
+from practice.booking.states import ChangedBy
 from practice.catalog.models import ServiceStatus
 from practice.clients.models import Client
 from practice.extensions import db
 from practice.scheduling.models import DateOverride
-from practice.booking.states import ChangedBy
 from tests.factories import make_practitioner, make_service, make_weekly_hours, service_path
 
 PRACTICE_ZONE = "Europe/London"
@@ -142,6 +142,11 @@ def confirm_form(client, offer, **overrides) -> dict:
     return page(client.post(form["action"], data=form["fields"])).form("/confirm$")
 
 
+def manage_path_of(booked) -> str:
+    """The manage page of a booking, from the confirm step's redirect to its confirmation page."""
+    return booked.location.removesuffix("/booked")
+
+
 def booking_count(any_app) -> int:
     with any_app.app_context():
         return db.session.scalar(select(func.count()).select_from(Booking))
@@ -261,8 +266,9 @@ def test_times_are_shown_in_the_chosen_zone(client, offer, zone):
 
     response = client.get(offer.path, query_string={"tz": zone, "day": day.isoformat()})
 
-    assert [text for _, text in time_links(response)] == clocks_on(day, zone)
-    assert f"Shown in {zone.replace('_', ' ')}" in response.get_data(as_text=True)
+    # Each link reads "04:00, 09:00 in London": the chosen zone's clock, then the practice's.
+    assert [text.split(",")[0] for _, text in time_links(response)] == clocks_on(day, zone)
+    assert f"Shown in {zone.rsplit('/', 1)[-1].replace('_', ' ')} time, UTC" in response.get_data(as_text=True)
     assert all(parse_qs(urlsplit(href).query)["tz"] == [zone] for href, _ in time_links(response))
 
 
@@ -298,20 +304,20 @@ def test_change_details_reopens_the_form_with_what_the_client_typed(any_app, cli
     assert booking_count(any_app) == 0
 
 
-def test_confirming_redirects_303_to_the_manage_page_showing_the_booking(any_app, client, offer):
+def test_confirming_redirects_303_to_the_confirmation_page_showing_the_booking(any_app, client, offer):
     form = details_form(client, offer, zone="America/New_York", pronouns="they/them")
     confirm = page(client.post(form["action"], data=form["fields"])).form("/confirm$")
 
     response = client.post(confirm["action"], data=confirm["fields"])
 
     assert response.status_code == 303
-    assert "/manage/" in response.location
+    assert "/manage/" in response.location and response.location.endswith("/booked")
     manage = client.get(response.location)
     html = manage.get_data(as_text=True)
     assert manage.status_code == 200
-    assert "Your booking" in html and "Jo Rivers" in html and "Restorative massage" in html
+    assert "Jo Rivers" in html and "Restorative massage" in html
     assert "You&#39;re booked" in html or "You're booked" in html
-    assert "America/New York" in html
+    assert "New York time, UTC" in html
     with any_app.app_context():
         booking = db.session.scalar(select(Booking))
         assert booking.status is BookingStatus.confirmed
@@ -368,7 +374,7 @@ def test_a_client_booking_again_with_their_email_in_another_case_is_the_same_cli
 def test_client_can_cancel_from_the_manage_page(any_app, client, offer):
     form = details_form(client, offer)
     confirm = page(client.post(form["action"], data=form["fields"])).form("/confirm$")
-    manage_url = client.post(confirm["action"], data=confirm["fields"]).location
+    manage_url = manage_path_of(client.post(confirm["action"], data=confirm["fields"]))
     cancel = page(client.get(manage_url)).form("/cancel$")
 
     response = client.post(cancel["action"], data=cancel["fields"])
@@ -388,7 +394,7 @@ def test_client_can_cancel_from_the_manage_page(any_app, client, offer):
 def test_cancelling_twice_changes_nothing(any_app, client, offer):
     form = details_form(client, offer)
     confirm = page(client.post(form["action"], data=form["fields"])).form("/confirm$")
-    manage_url = client.post(confirm["action"], data=confirm["fields"]).location
+    manage_url = manage_path_of(client.post(confirm["action"], data=confirm["fields"]))
     cancel = page(client.get(manage_url)).form("/cancel$")
     client.post(cancel["action"], data=cancel["fields"])
     with any_app.app_context():
@@ -404,7 +410,7 @@ def test_cancelling_twice_changes_nothing(any_app, client, offer):
 def test_a_cancelled_time_is_offered_again(client, offer):
     form = details_form(client, offer)
     confirm = page(client.post(form["action"], data=form["fields"])).form("/confirm$")
-    manage_url = client.post(confirm["action"], data=confirm["fields"]).location
+    manage_url = manage_path_of(client.post(confirm["action"], data=confirm["fields"]))
     booked_start = confirm["fields"]["start"]
     day_page = client.get(offer.path, query_string={"day": soon().isoformat()})
     assert booked_start not in [parse_qs(urlsplit(h).query)["start"][0] for h, _ in time_links(day_page)]
@@ -437,7 +443,7 @@ def test_whole_journey_works_with_plain_links_and_forms(any_app, client, offer):
     # "Confirm booking", and "Change details", which posts the same fields back to the details form.
     assert confirm["method"] == "post" and confirm["buttons"] == ["submit", "submit"]
     booked = client.post(confirm["action"], data=confirm["fields"])
-    manage = page(client.get(booked.location))
+    manage = page(client.get(page(client.get(booked.location)).link("See, move or cancel")))
     cancel = manage.form("/cancel$")
     assert cancel["method"] == "post" and cancel["buttons"] == ["submit"]
     cancelled = page(client.get(client.post(cancel["action"], data=cancel["fields"]).location))
@@ -486,7 +492,7 @@ def test_every_public_page_is_headed_by_the_practices_name(client, offer):
     details = details_form(client, offer)
     confirm_page = client.post(details["action"], data=details["fields"])
     confirm = page(confirm_page).form("/confirm$")
-    manage_path = client.post(confirm["action"], data=confirm["fields"]).location
+    manage_path = manage_path_of(client.post(confirm["action"], data=confirm["fields"]))
     new_times = client.get(f"{manage_path}/reschedule", query_string=day)
     new_time_href = next(href for href, _ in page(new_times).links if "/reschedule/confirm?" in href)
     pages = {

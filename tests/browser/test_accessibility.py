@@ -58,10 +58,16 @@ def _confirm(page: Page, demo) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Check and confirm")
 
 
-def _manage_asking_to_cancel(page: Page, demo) -> None:
-    """The manage page with its cancel disclosure open, so axe sees what it hides too."""
+def _booked(page: Page, demo) -> None:
     _confirm(page, demo)
     page.get_by_role("button", name="Confirm booking").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("You're booked")
+
+
+def _manage_asking_to_cancel(page: Page, demo) -> None:
+    """The manage page with its cancel disclosure open, so axe sees what it hides too."""
+    _booked(page, demo)
+    page.get_by_role("link", name="See, move or cancel your booking").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your booking")
     page.get_by_text("Cancel this booking", exact=True).click()
     expect(page.get_by_role("button", name="Yes, cancel this booking")).to_be_visible()
@@ -91,6 +97,24 @@ def _manage_cancelled(page: Page, demo) -> None:
     _manage_asking_to_cancel(page, demo)
     page.get_by_role("button", name="Yes, cancel this booking").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("This booking is cancelled")
+
+
+def _change_details(page: Page, demo) -> None:
+    _manage_asking_to_cancel(page, demo)
+    page.get_by_role("link", name="Change your details").click()
+    expect(page.get_by_role("radio", name="Email only")).to_be_visible()
+
+
+def _lost_link(page: Page, demo) -> None:
+    page.goto("/")
+    page.get_by_role("link", name="Lost your link?").click()
+    expect(page.get_by_label("Your email address")).to_be_visible()
+
+
+def _link_not_valid(page: Page, demo) -> None:
+    response = page.goto("/manage/not-a-real-link")
+    assert response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("This link doesn't work any more")
 
 
 def _not_found(page: Page, demo) -> None:
@@ -189,7 +213,11 @@ PAGES = {
     "details": _details,
     "details-with-errors": _details_with_errors,
     "confirm": _confirm,
+    "booked": _booked,
     "manage": _manage_asking_to_cancel,
+    "change-details": _change_details,
+    "lost-link": _lost_link,
+    "link-not-valid": _link_not_valid,
     "manage-new-time": _manage_choosing_a_new_time,
     "manage-confirm-new-time": _manage_confirming_a_new_time,
     "manage-moved": _manage_moved,

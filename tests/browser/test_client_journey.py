@@ -64,9 +64,13 @@ def test_client_books_and_cancels_the_massage_on_a_phone(open_page, demo_app):
     assert_fits_the_phone(page)
     page.get_by_role("button", name="Confirm booking").click()
 
-    expect(page).to_have_url(re.compile(r"/manage/"))
+    expect(page).to_have_url(re.compile(r"/manage/.*/booked$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("You're booked")
+    expect(page.get_by_text(re.compile(rf"at {chosen}\b")).first).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("Google Calendar"))).to_be_visible()
+    assert_fits_the_phone(page)
+    page.get_by_role("link", name="See, move or cancel your booking").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your booking")
-    expect(page.get_by_text(re.compile(rf"at {chosen}\b"))).to_be_visible()
     assert_fits_the_phone(page)
     page.get_by_text("Cancel this booking", exact=True).click()
     page.get_by_role("button", name="Yes, cancel this booking").click()
@@ -102,6 +106,7 @@ def test_client_moves_the_massage_to_another_time_on_a_phone(open_page, demo_app
     page.get_by_label("Email", exact=True).fill("jo@example.org")
     page.get_by_role("button", name="Review booking").click()
     page.get_by_role("button", name="Confirm booking").click()
+    page.get_by_role("link", name="See, move or cancel your booking").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your booking")
     manage_url = page.url
 

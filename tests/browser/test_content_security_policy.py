@@ -54,6 +54,8 @@ def book_the_massage(page: Page) -> None:
     page.get_by_role("button", name="Review booking").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check and confirm")
     page.get_by_role("button", name="Confirm booking").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("You're booked")
+    page.get_by_role("link", name="See, move or cancel your booking").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your booking")
 
 

@@ -101,7 +101,7 @@ def test_the_email_says_when_the_session_is_in_the_practices_zone(any_app, flagg
     with any_app.app_context():
         (email,) = attention_emails()
 
-    assert f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M}" in email.body_text
+    assert f"{local:%A}, {local.day} {local:%B %Y}, {local:%H:%M}" in email.body_text
     assert "(Pacific/Kiritimati time)" in email.body_text
 
 

@@ -309,7 +309,8 @@ def test_a_page_shows_its_progress_section_and_intro(client, add_form, book):
     response = client.get(f"/intake/{booked.token}/{form}/0")
 
     assert response.status_code == 200
-    assert title_of(response) == "Step 1 of 2: All the kinds · Every kind of question"
+    # Titles stay in browser history: a discreet practice's pages name neither the form nor its section.
+    assert title_of(response) == "Step 1 of 2 · Stillwater Practice"
     words = text_of(response)
     assert "Step 1 of 2 All the kinds" in words
     assert re.search(r'<progress max="2" value="1" aria-labelledby="intake-progress">', response.get_data(as_text=True))

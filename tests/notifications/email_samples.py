@@ -6,16 +6,16 @@ from sqlalchemy import select
 
 from practice.accounts.models import Practitioner
 from practice.booking.models import Booking
+from practice.booking.states import ChangedBy
 from practice.catalog.models import LocationKind
 from practice.extensions import db
 from practice.intake import service as intake
-from practice.privacy import service as privacy
-from practice.security.audit import Actor
-from practice.notifications import service
+from practice.notifications import lost_link, service
 from practice.notifications.models import MessageKind, OutboxMessage
 from practice.payments.models import Payment, Refund
 from practice.payments.states import PaymentStatus, RefundReason
-from practice.booking.states import ChangedBy
+from practice.privacy import service as privacy
+from practice.security.audit import Actor
 from tests.factories import make_booking, make_practitioner, make_service
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
@@ -98,6 +98,9 @@ def owe_every_kind(booking, *, by: ChangedBy = ChangedBy.practitioner, message: 
     service.owe_reminder(booking, now=NOW)
     service.owe_hold_released(booking, now=NOW)
     service.owe_payment_refunded(_a_refund(booking), now=NOW)
+    lost_link.owe_lost_link([booking], now=NOW)
+    booking.hold_expires_at = NOW + timedelta(minutes=30)
+    service.owe_email_confirmation(booking, now=NOW)
     sent = snapshot()
     # Cancelling withdraws the reminder still waiting to go: keep what it said first.
     booking.sequence += 1

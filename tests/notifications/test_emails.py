@@ -122,7 +122,7 @@ def test_client_emails_give_times_in_the_clients_zone_and_name_it(app):
         sent = snapshot()[MessageKind.booking_confirmed]
 
         assert sent.subject.endswith("Tue 3 March, 05:00")
-        assert "Tuesday 3 March 2026, 05:00–06:00 (America/Toronto time)" in sent.text
+        assert "Tuesday, 3 March 2026, 05:00–06:00 (America/Toronto time)" in sent.text
         assert "America/Toronto time" in sent.html
 
 
@@ -132,7 +132,7 @@ def test_practitioner_emails_give_times_in_the_practitioners_zone(app):
         service.owe_booking_confirmed(booking, now=NOW)
         sent = snapshot()[MessageKind.practitioner_new_booking]
 
-        assert "Tuesday 3 March 2026, 19:00–20:00 (Asia/Tokyo time)" in sent.text
+        assert "Tuesday, 3 March 2026, 19:00–20:00 (Asia/Tokyo time)" in sent.text
 
 
 @pytest.mark.parametrize("kind", WITH_MANAGE_LINK, ids=lambda kind: kind.value)

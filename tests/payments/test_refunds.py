@@ -29,6 +29,8 @@ def _set_policy(app, offered, hours: int, keep: int) -> None:
         practice = db.session.get(Service, offered.service_id).practice
         practice.full_refund_hours, practice.late_cancel_keep_percent = hours, keep
         practice.cancellation_window_hours = 0
+        # The policy after the grace just after booking, in which a cancellation is refunded in full.
+        practice.cancel_grace_minutes = 0
         db.session.commit()
 
 
