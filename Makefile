@@ -19,7 +19,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt constraints.txt $(
 	touch $@
 
 # The translations' .po files are the source, in git; the .mo files Flask-Babel reads are built here.
-MESSAGES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+MESSAGES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/*.po))
 
 translations: $(MESSAGES)
 

@@ -17,6 +17,9 @@ babel = Babel()
 
 #: The languages Tend's pages and emails are written in, each named in itself for the switcher.
 LANGUAGES = {"en": "English", "es": "Español"}
+#: Each area keeps its own catalogue (translations/<lang>/LC_MESSAGES/<domain>.po), extracted by
+#: babel/<domain>.cfg, so the areas are translated and checked apart; Flask-Babel merges them.
+DOMAINS = ("messages", "booking", "emails", "intake", "payments")
 #: The switcher's choice of language; it wins over the browser's Accept-Language.
 COOKIE = "tend_lang"
 COOKIE_MAX_AGE = timedelta(days=365)
@@ -167,6 +170,7 @@ def init_app(app: Flask) -> None:
     """Flask-Babel with Tend's locale choice, and the template helpers that read times in it."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "../translations")
+    app.config.setdefault("BABEL_DOMAIN", ";".join(DOMAINS))
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals.update(
         current_locale=current_locale,
