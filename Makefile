@@ -57,8 +57,9 @@ run: seed
 worker: migrate
 	umask 077 && $(BIN)/huey_consumer practice.worker.huey --workers 2
 
+# Two workers, one per core: most tests wait on SQLite, PostgreSQL or Chromium as much as they compute.
 test: install-dev translations
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 bench: install-dev
 	$(BIN)/python benchmarks/slots.py

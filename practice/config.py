@@ -103,6 +103,8 @@ def settings_from_environment(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "BOOKING_RATE_LIMIT": os.environ.get("BOOKING_RATE_LIMIT", "30 per minute"),
+        "LOST_LINK_RATE_LIMIT_IP": os.environ.get("LOST_LINK_RATE_LIMIT_IP", "10 per hour"),
+        "LOST_LINK_RATE_LIMIT_ADDRESS": os.environ.get("LOST_LINK_RATE_LIMIT_ADDRESS", "3 per hour"),
         # Every link in an email starts with this, never with a request's Host header.
         "BASE_URL": base_url,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -1,8 +1,11 @@
 """Which email addresses our mail can reach: plain ASCII before the @, any domain."""
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from wtforms.validators import StopValidation
 
-NOT_PLAIN_ADDRESS = (
+from practice.translatable import N_
+
+NOT_PLAIN_ADDRESS = N_(
     "Please use an email address made of plain letters and numbers before the @, like jo.rivers@example.org. "
     "Our email can't yet reach addresses with accented letters or other alphabets in that part."
 )
@@ -17,7 +20,7 @@ def unreachable_address_reason(address: str) -> str | None:
     """
     mailbox, at, _domain = address.rpartition("@")
     if at and not mailbox.isascii():
-        return NOT_PLAIN_ADDRESS
+        return _(NOT_PLAIN_ADDRESS)
     return None
 
 
@@ -33,11 +36,11 @@ class ReachableAddress:
 def address_problem(address: str) -> str | None:
     """Why `address` can't be used to write to someone (too long, malformed, unreachable), or None."""
     if len(address) > 254:
-        return "Please keep this under 254 characters."
+        return _("Please keep this under %(limit)s characters.", limit=254)
     if reason := unreachable_address_reason(address):
         return reason
     try:
         validate_email(address, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError:
-        return "That email address doesn't look right."
+        return _("That email address doesn't look right.")
     return None

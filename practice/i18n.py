@@ -169,7 +169,8 @@ def _vary_on_language(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     """Flask-Babel with Tend's locale choice, and the template helpers that read times in it."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "../translations")
+    # Flask-Babel pairs each domain with the directory at the same place in its list.
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(["../translations"] * len(DOMAINS)))
     app.config.setdefault("BABEL_DOMAIN", ";".join(DOMAINS))
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals.update(

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from babel import Locale
 from babel.dates import format_date, format_time, match_skeleton
 from flask import current_app, has_app_context
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 
 #: Years outside this range are refused as malformed: no booking is that far off, and
 #: refusing them keeps later arithmetic (zone margins, buffers) clear of datetime's limits.
@@ -170,12 +170,10 @@ def _literal_text(pattern: str) -> str:
 def notice_text(minutes: int) -> str:
     """720 → "12 hours", 90 → "90 minutes", 2880 → "2 days": a notice period as people say it."""
     if minutes % (24 * 60) == 0 and minutes:
-        days = minutes // (24 * 60)
-        return f"{days} day{'s' if days != 1 else ''}"
+        return ngettext("%(num)d day", "%(num)d days", minutes // (24 * 60))
     if minutes % 60 == 0 and minutes:
-        hours = minutes // 60
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return ngettext("%(num)d hour", "%(num)d hours", minutes // 60)
+    return ngettext("%(num)d minute", "%(num)d minutes", minutes)
 
 
 FILTERS = {

@@ -10,8 +10,41 @@
   // Screen readers hear the count only once typing pauses, and only near or over the limit.
   var ANNOUNCE_AFTER_MS = 1000;
 
+  // Numbers as the page's language writes them, grouped as the server groups them in the hint
+  // ("2,000" in English, "2.000" in Spanish).
+  var LANGUAGE = document.documentElement.lang || "en";
+
   function number(n) {
-    return n.toLocaleString("en");
+    try {
+      return n.toLocaleString(LANGUAGE, { useGrouping: "always" });
+    } catch (error) {
+      return n.toLocaleString("en");
+    }
+  }
+
+  // The count's words come translated from the page (templates/_form_field.html) with {length},
+  // {limit} and {count} for the numbers; English if an older page has none.
+  var ENGLISH = {
+    count: "{length} of {limit} characters",
+    over: "Your text is {length} characters; the limit is {limit}. Nothing you wrote is lost — please shorten it before you go on.",
+    leftOne: "{count} character left.",
+    leftOther: "{count} characters left.",
+    within: "Your text is within the limit now."
+  };
+
+  function wordsOf(box) {
+    var said = {};
+    Object.keys(ENGLISH).forEach(function (key) {
+      var attribute = "data-words-" + key.replace(/[A-Z]/g, function (letter) { return "-" + letter.toLowerCase(); });
+      said[key] = box.getAttribute(attribute) || ENGLISH[key];
+    });
+    return said;
+  }
+
+  function filled(template, values) {
+    return template.replace(/\{(length|limit|count)\}/g, function (whole, name) {
+      return values[name] === undefined ? whole : number(values[name]);
+    });
   }
 
   // As the server counts: characters, not UTF-16 units (an emoji is one), a line break as one.
@@ -41,7 +74,7 @@
     if (!box || !(limit > 0)) return;
     var message = box.querySelector(".char-count-message");
     var status = box.querySelector("[data-count-status]");
-    var noun = box.getAttribute("data-limit-noun") || "text";
+    var said = wordsOf(box);
     var timer = null;
     var announced = "";
     var wasOver = false;
@@ -52,28 +85,25 @@
     textarea.setAttribute("data-maxlength", String(limit));
 
     function words(length) {
-      if (length > limit) {
-        return "Your " + noun + " is " + number(length) + " characters; the limit is " + number(limit) +
-          ". Nothing you wrote is lost — please shorten it before you go on.";
-      }
-      return number(length) + " of " + number(limit) + " characters";
+      return filled(length > limit ? said.over : said.count, { length: length, limit: limit });
     }
 
     function announce() {
       var length = lengthOf(textarea.value);
-      var said = "";
-      if (length > limit) said = words(length);
-      else if (length >= limit * NEAR) said = number(limit - length) + " characters left.";
-      else if (wasOver) said = "Your " + noun + " is within the limit now.";
+      var left = limit - length;
+      var text = "";
+      if (length > limit) text = words(length);
+      else if (length >= limit * NEAR) text = filled(left === 1 ? said.leftOne : said.leftOther, { count: left });
+      else if (wasOver) text = said.within;
       wasOver = length > limit;
-      if (said !== announced) {
-        status.textContent = said;
-        announced = said;
+      if (text !== announced) {
+        status.textContent = text;
+        announced = text;
       }
     }
 
     function show(length, warn) {
-      message.textContent = warn ? words(length) : number(length) + " of " + number(limit) + " characters";
+      message.textContent = warn ? words(length) : filled(said.count, { length: length, limit: limit });
       box.classList.toggle("char-count-over", length > limit);
     }
 

@@ -3,14 +3,15 @@ import os
 import shutil
 
 import pytest
-from playwright.sync_api import sync_playwright
 from flask_migrate import upgrade
+from playwright.sync_api import sync_playwright
 from sqlalchemy import text
 
 from practice import create_app, worker
 from practice.extensions import db, limiter
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import PASSWORD
+from tests.notifications.support import SmtpServer
 from tests.postgres_server import PostgresUnavailable, throwaway_postgres
 
 BASE_TEST_CONFIG = {
@@ -115,6 +116,20 @@ def tasks_run_at_once():
     worker.huey.immediate = True
     yield worker.huey
     worker.huey.immediate = False
+
+
+@pytest.fixture
+def smtp_server():
+    """aiosmtpd on a free loopback port, collecting what arrives (`.received`)."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_app(make_app, smtp_server, tmp_path):
+    """An app on SQLite that sends to the test SMTP server."""
+    return make_app(**smtp_server.config(), MAIL_FILE_DIR=str(tmp_path / "mail"))
 
 
 @pytest.fixture

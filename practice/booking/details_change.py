@@ -3,6 +3,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
+
 from practice.booking.models import Booking
 from practice.booking.service import (
     FIELD_LIMITS,
@@ -14,6 +16,7 @@ from practice.booking.service import (
     has_hidden_characters,
     locked_booking,
     note_too_long_message,
+    number_text,
     one_newline_per_break,
     serialised_change,
 )
@@ -43,22 +46,22 @@ def details_change_from(raw: Mapping[str, str]) -> DetailsChange:
     errors: dict[str, str] = {}
     for key, value in values.items():
         if has_hidden_characters(value, allowed=NOTE_WHITESPACE if key == "note" else ""):
-            errors[key] = HIDDEN_CHARACTER_MESSAGE
+            errors[key] = str(HIDDEN_CHARACTER_MESSAGE)
         elif len(value) > FIELD_LIMITS[key]:
             errors[key] = (
                 note_too_long_message(value, FIELD_LIMITS[key])
                 if key == "note"
-                else f"Please keep this to {FIELD_LIMITS[key]:,} characters or fewer."
+                else _("Please keep this to %(limit)s characters or fewer.", limit=number_text(FIELD_LIMITS[key]))
             )
     if values["phone"] and "phone" not in errors and not set(values["phone"]) <= PHONE_CHARACTERS:
-        errors["phone"] = "Please use only digits, spaces and + - ( ) in a phone number."
+        errors["phone"] = _("Please use only digits, spaces and + - ( ) in a phone number.")
     preference = _preference(raw.get("contact_preference"))
     if preference is None:
-        errors["contact_preference"] = "Please choose how we may contact you."
+        errors["contact_preference"] = _("Please choose how we may contact you.")
     elif preference is not ContactPreference.email_only and not values["phone"]:
-        errors.setdefault("phone", "Please add a phone number, or choose “Email only”.")
+        errors.setdefault("phone", _("Please add a phone number, or choose “Email only”."))
     if errors:
-        raise InvalidDetails("Some details need another look.", errors)
+        raise InvalidDetails(_("Some details need another look."), errors)
     return DetailsChange(contact_preference=preference, **values)
 
 
@@ -71,10 +74,10 @@ def check_details_changeable(booking: Booking, *, now: datetime) -> None:
     """
     if booking.client.erased_at is not None or not occupies_time(booking.status, booking.hold_expires_at, now):
         if booking.is_cancelled:
-            raise ChangeNotAllowed("This booking is cancelled, so its details can't be changed here.")
-        raise ChangeNotAllowed("This booking's details can no longer be changed here.")
+            raise ChangeNotAllowed(_("This booking is cancelled, so its details can't be changed here."))
+        raise ChangeNotAllowed(_("This booking's details can no longer be changed here."))
     if booking.starts_at <= now:
-        raise ChangeNotAllowed("This session has already started, so its details can't be changed here.")
+        raise ChangeNotAllowed(_("This session has already started, so its details can't be changed here."))
 
 
 def change_client_details(booking: Booking | int, changes: Mapping[str, str], *, now: datetime) -> Booking:

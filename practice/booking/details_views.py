@@ -1,5 +1,6 @@
 """The client changing their own details by their manage link, until their session starts."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from practice.booking import details_change, pages, service
 from practice.booking.forms import ChangeDetailsForm
@@ -34,7 +35,7 @@ def edit(token: str):
         # The session began, or the booking was cancelled, since the form was opened.
         return _render(booking, token, None, 403, refused.message)
     # Only the words: what changed stays out of the URL, the session cookie's flash and the log.
-    flash("Your details are updated.", "success")
+    flash(_("Your details are updated."), "success")
     return redirect(url_for("booking.manage", token=token), code=303)
 
 

@@ -1,4 +1,5 @@
 """The client's forms: their details when booking, and changing them afterwards; the rules themselves live in the services."""
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, RadioField, SelectChoice, StringField, TelField, TextAreaField
 from wtforms.validators import InputRequired, Length
@@ -29,12 +30,13 @@ class ClientForm(FlaskForm):
 
 
 class ClientDetailsForm(ClientForm):
-    name = StringField("Your name", [InputRequired(), _limit("name")])
-    preferred_name = StringField("Preferred name (optional)", [_limit("preferred_name")])
-    pronouns = StringField("Pronouns (optional)", [_limit("pronouns")])
-    email = EmailField("Email", [InputRequired(), _limit("email")])
-    phone = TelField("Phone (optional)", [_limit("phone")])
-    note = TextAreaField("Anything you'd like us to know (optional)", [_limit("note")])
+    # Labels are lazy: the form class is built once, at import; each page reads them in its language.
+    name = StringField(lazy_gettext("Your name"), [InputRequired(), _limit("name")])
+    preferred_name = StringField(lazy_gettext("Preferred name (optional)"), [_limit("preferred_name")])
+    pronouns = StringField(lazy_gettext("Pronouns (optional)"), [_limit("pronouns")])
+    email = EmailField(lazy_gettext("Email"), [InputRequired(), _limit("email")])
+    phone = TelField(lazy_gettext("Phone (optional)"), [_limit("phone")])
+    note = TextAreaField(lazy_gettext("Anything you'd like us to know (optional)"), [_limit("note")])
     start = HiddenField()
     timezone = HiddenField()
     #: Random per confirm page: the same confirmation sent twice books once.
@@ -44,15 +46,15 @@ class ClientDetailsForm(ClientForm):
 class ChangeDetailsForm(ClientForm):
     """What a client may change by their manage link: never their name on the booking nor their email."""
 
-    preferred_name = StringField("Preferred name (optional)", [_limit("preferred_name")])
-    pronouns = StringField("Pronouns (optional)", [_limit("pronouns")])
-    phone = TelField("Phone (optional)", [_limit("phone")])
+    preferred_name = StringField(lazy_gettext("Preferred name (optional)"), [_limit("preferred_name")])
+    pronouns = StringField(lazy_gettext("Pronouns (optional)"), [_limit("pronouns")])
+    phone = TelField(lazy_gettext("Phone (optional)"), [_limit("phone")])
     contact_preference = RadioField(
-        "How may we contact you?",
+        lazy_gettext("How may we contact you?"),
         choices=[SelectChoice(preference.value, label) for preference, label in CONTACT_PREFERENCE_LABELS.items()],
         default=ContactPreference.email_only.value,
     )
-    note = TextAreaField("Anything you'd like us to know (optional)", [_limit("note")])
+    note = TextAreaField(lazy_gettext("Anything you'd like us to know (optional)"), [_limit("note")])
 
     @classmethod
     def for_booking(cls, booking) -> "ChangeDetailsForm":

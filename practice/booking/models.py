@@ -2,6 +2,7 @@
 import secrets
 from datetime import UTC, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import CheckConstraint, ColumnElement, Enum, ForeignKey, Index, String, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -105,9 +106,10 @@ class Booking(db.Model):
 
     @property
     def status_label(self) -> str:
+        """The status in the reader's language (English outside a request or a forced locale)."""
         if self.awaiting == HoldReason.email.value:
-            return "Awaiting your email confirmation"
-        return STATUS_LABELS[self.status]
+            return _("Awaiting your email confirmation")
+        return _(STATUS_LABELS[self.status])
 
     @property
     def awaiting(self) -> str | None:

@@ -3,6 +3,8 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from flask import abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from practice.booking import free_times, service
 from practice.booking.states import BookingTerms
@@ -40,7 +42,8 @@ def render_taken(chosen, zone: str, start: datetime, message: str):
         return render_times(chosen, zone, 409, message)
     later = free_times.open_slots(chosen, start, start + timedelta(days=chosen.practice.max_advance_days), now())
     following = next((slot for slot in later if slot.start > start), None)
-    full = "This gathering is full." if following else "This gathering is full, and no later one has places yet."
+    full = _("This gathering is full.") if following else _("This gathering is full, and no later one has places yet.")
+    # Two sentences, each translated whole: why the time went, then what is left.
     return render_times(chosen, zone, 409, f"{message} {full}", next_gathering=following)
 
 
@@ -75,7 +78,10 @@ def booking_terms(practice, start: datetime | None = None) -> BookingTerms:
 
 
 def booking_page_title(step: str, chosen) -> str:
-    """"Step · Service · Practice", or without the service when the practice is discreet: titles stay in browser history."""
+    """"Step · Service · Practice", or without the service when the practice is discreet: titles stay in browser history.
+
+    `step` comes translated from the page ({{ booking_page_title(_("Choose a time"), service) }}).
+    """
     practice = chosen.practice
     if practice.discreet_emails:
         return f"{step} · {practice.name}"
@@ -86,8 +92,8 @@ def places_text(chosen, slot) -> str:
     """A group's places as the public may read them (templates/booking/_slot_picker.html)."""
     shown = shown_remaining(slot.remaining, chosen.capacity, chosen.practice.exact_group_places)
     if shown is not None:
-        return f"{shown} place{'s' if shown != 1 else ''} left"
-    return "A few places left" if places_word(slot.remaining, chosen.capacity) == "few" else "Places available"
+        return ngettext("%(num)d place left", "%(num)d places left", shown)
+    return _("A few places left") if places_word(slot.remaining, chosen.capacity) == "few" else _("Places available")
 
 
 def render_times(chosen, zone: str, status: int, message: str | None = None, next_gathering=None):

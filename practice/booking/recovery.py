@@ -17,19 +17,14 @@ from practice.security.token_links import keep_link_private
 
 bp = Blueprint("recovery", __name__)
 
-#: How often one IP address may ask (LOST_LINK_RATE_LIMIT_IP in the config overrides it).
-IP_RATE_LIMIT = "10 per hour"
-#: How often one email address may be asked about, from anywhere (LOST_LINK_RATE_LIMIT_ADDRESS):
-#: the form must not become a way to fill someone's inbox.
-ADDRESS_RATE_LIMIT = "3 per hour"
-
-
 def _ip_rate_limit() -> str:
-    return current_app.config.get("LOST_LINK_RATE_LIMIT_IP", IP_RATE_LIMIT)
+    """How often one IP address may ask (practice/config.py)."""
+    return current_app.config["LOST_LINK_RATE_LIMIT_IP"]
 
 
 def _address_rate_limit() -> str:
-    return current_app.config.get("LOST_LINK_RATE_LIMIT_ADDRESS", ADDRESS_RATE_LIMIT)
+    """How often one email address may be asked about, from anywhere: the form must not fill someone's inbox."""
+    return current_app.config["LOST_LINK_RATE_LIMIT_ADDRESS"]
 
 
 def _address_key() -> str:

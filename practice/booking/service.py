@@ -6,8 +6,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from babel.numbers import format_decimal
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext, ngettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -40,7 +43,7 @@ from practice.extensions import begin_write_transaction, db
 from practice.payment_settings import online_payments_enabled
 from practice.scheduling.availability import service_spec
 from practice.scheduling.slots import Interval, blocked_interval
-from practice.timeformats import is_known_timezone
+from practice.timeformats import formatting_locale, is_known_timezone
 
 #: Who may change a booking (Booking.cancelled_by, and the `by` the emails are told).
 CLIENT = ChangedBy.client
@@ -59,7 +62,8 @@ FIELD_LIMITS = {
 PHONE_CHARACTERS = set("0123456789+-() .")
 #: Line breaks and tabs belong in a note; every other control character is refused.
 NOTE_WHITESPACE = "\n\t"
-HIDDEN_CHARACTER_MESSAGE = (
+#: Lazy: read in the language of the request that shows it.
+HIDDEN_CHARACTER_MESSAGE = lazy_gettext(
     "This has a hidden character in it that we can't keep. It can slip in when text is pasted "
     "from another program: please type that part again."
 )
@@ -90,7 +94,7 @@ class SlotTaken(BookingError):
     """The time was free a moment ago and someone else has just booked it."""
 
     def __init__(self):
-        super().__init__("That time was just taken — please choose another time.")
+        super().__init__(_("That time was just taken — please choose another time."))
 
 
 class TooManyBookings(BookingError):
@@ -105,7 +109,7 @@ class PaymentRequired(BookingError):
     """The service is paid when booking: it is booked through checkout, which holds the time first."""
 
     def __init__(self):
-        super().__init__("This service is paid when you book, so it can only be booked on its booking page.")
+        super().__init__(_("This service is paid when you book, so it can only be booked on its booking page."))
 
 
 class HoldOutcome(enum.Enum):
@@ -146,35 +150,48 @@ def client_details_from(raw: dict, *, locale: str = "en") -> ClientDetails:
     errors: dict[str, str] = {}
     for key, limit in FIELD_LIMITS.items():
         if has_hidden_characters(values[key], allowed=NOTE_WHITESPACE if key == "note" else ""):
-            errors[key] = HIDDEN_CHARACTER_MESSAGE
+            errors[key] = str(HIDDEN_CHARACTER_MESSAGE)
         elif len(values[key]) > limit:
-            errors[key] = note_too_long_message(values[key], limit) if key == "note" else f"Please keep this under {limit} characters."
+            errors[key] = (
+                note_too_long_message(values[key], limit)
+                if key == "note"
+                else _("Please keep this under %(limit)s characters.", limit=limit)
+            )
     if not values["name"]:
-        errors.setdefault("name", "Please tell us your name.")
+        errors.setdefault("name", _("Please tell us your name."))
     if not values["email"]:
-        errors.setdefault("email", "Please give an email address for your confirmation.")
+        errors.setdefault("email", _("Please give an email address for your confirmation."))
     elif "email" not in errors:
         try:
             # The ASCII form: an internationalised domain is written as IDNA, which every mail
             # server accepts and which finds the same client however the domain was typed.
             values["email"] = validate_email(values["email"], check_deliverability=False, allow_smtputf8=False).ascii_email
         except EmailNotValidError:
-            errors["email"] = unreachable_address_reason(values["email"]) or "That email address doesn't look right — please check it."
+            errors["email"] = unreachable_address_reason(values["email"]) or _(
+                "That email address doesn't look right — please check it."
+            )
     if values["phone"] and not set(values["phone"]) <= PHONE_CHARACTERS:
-        errors.setdefault("phone", "Please use only digits, spaces and + - ( ) in a phone number.")
+        errors.setdefault("phone", _("Please use only digits, spaces and + - ( ) in a phone number."))
     if not is_known_timezone(values["timezone"]):
-        errors.setdefault("timezone", "Please choose a timezone from the list.")
+        errors.setdefault("timezone", _("Please choose a timezone from the list."))
     if errors:
-        raise InvalidDetails("Some details need another look.", errors)
+        raise InvalidDetails(_("Some details need another look."), errors)
     return ClientDetails(**values, locale=locale)
 
 
 def note_too_long_message(note: str, limit: int) -> str:
     """Both numbers, and the reassurance that the page still holds every word."""
-    return (
-        f"Your note is {len(note):,} characters; the limit is {limit:,}. "
-        "Nothing you wrote is lost — please shorten it before you go on."
+    return _(
+        "Your note is %(length)s characters; the limit is %(limit)s. "
+        "Nothing you wrote is lost — please shorten it before you go on.",
+        length=number_text(len(note)),
+        limit=number_text(limit),
     )
+
+
+def number_text(count: int) -> str:
+    """A count as the reader writes it: "10,000" in English, "10.000" in Spanish."""
+    return format_decimal(count, locale=formatting_locale())
 
 
 def one_newline_per_break(text: str) -> str:
@@ -269,11 +286,22 @@ def _check_active_limit(practice: Practice, email: str, now: datetime) -> None:
         return
     count = db.session.scalar(select(func.count()).select_from(_upcoming_bookings_of(practice.id, email, now).subquery()))
     if count >= limit:
-        contact = f" at {practice.contact_email}" if practice.contact_email else ""
-        raise TooManyBookings(
-            f"This email address already has {count} upcoming bookings with {practice.name}, "
-            f"the most that can be made online. To book another, please contact {practice.name}{contact}."
+        if practice.contact_email:
+            contact = _(
+                "To book another, please contact %(practice)s at %(email)s.",
+                practice=practice.name, email=practice.contact_email,
+            )
+        else:
+            contact = _("To book another, please contact %(practice)s.", practice=practice.name)
+        limit_reached = ngettext(
+            "This email address already has %(num)d upcoming booking with %(practice)s, "
+            "the most that can be made online.",
+            "This email address already has %(num)d upcoming bookings with %(practice)s, "
+            "the most that can be made online.",
+            count,
+            practice=practice.name,
         )
+        raise TooManyBookings(f"{limit_reached} {contact}")
 
 
 def _confirms_email_first(practice: Practice, email: str) -> bool:
@@ -487,10 +515,10 @@ def check_changeable(booking: Booking, *, by: ChangedBy, now: datetime, cancelli
     policy = change_policy(booking, now)
     if policy.window is ChangeWindow.inactive:
         if booking.is_cancelled:
-            raise ChangeNotAllowed("This booking is cancelled, so it can't be changed.")
-        raise ChangeNotAllowed("This booking can no longer be changed.")
+            raise ChangeNotAllowed(_("This booking is cancelled, so it can't be changed."))
+        raise ChangeNotAllowed(_("This booking can no longer be changed."))
     if policy.window is ChangeWindow.started:
-        raise ChangeNotAllowed("This session has already started, so it can't be changed.")
+        raise ChangeNotAllowed(_("This session has already started, so it can't be changed."))
     if policy.window is ChangeWindow.closing and by is CLIENT and not (cancelling and policy.in_grace):
         raise ChangeNotAllowed(window_message(booking.practice, policy.window_hours))
 
@@ -500,17 +528,27 @@ def check_movable(booking: Booking, *, by: ChangedBy, now: datetime) -> None:
     check_changeable(booking, by=by, now=now)
     if by is CLIENT and booking.service.status is not ServiceStatus.published:
         raise ChangeNotAllowed(
-            f"This session can't be moved online any more — please contact {booking.practice.name}."
+            _("This session can't be moved online any more — please contact %(practice)s.",
+              practice=booking.practice.name)
         )
 
 
 def window_message(practice: Practice, hours: int) -> str:
     """The cancellation policy in words, with how to reach the practice instead."""
-    contact = f" at {practice.contact_email}" if practice.contact_email else ""
-    return (
-        f"Changes can be made up to {hours} hour{'s' if hours != 1 else ''} before your session. "
-        f"To change it now, please contact {practice.name}{contact}."
+    window = ngettext(
+        "Changes can be made up to %(num)d hour before your session.",
+        "Changes can be made up to %(num)d hours before your session.",
+        hours,
     )
+    if practice.contact_email:
+        contact = _(
+            "To change it now, please contact %(practice)s at %(email)s.",
+            practice=practice.name, email=practice.contact_email,
+        )
+    else:
+        contact = _("To change it now, please contact %(practice)s.", practice=practice.name)
+    # Two sentences, each translated whole: the second's wording depends on the address alone.
+    return f"{window} {contact}"
 
 
 def checked_message(message: str | None) -> str:
@@ -518,8 +556,8 @@ def checked_message(message: str | None) -> str:
     text = _text(message).replace("\r\n", "\n")
     if len(text) > MESSAGE_LIMIT:
         raise InvalidDetails(
-            "Some details need another look.",
-            {"message": f"Please keep the message under {MESSAGE_LIMIT} characters."},
+            _("Some details need another look."),
+            {"message": _("Please keep the message under %(limit)s characters.", limit=MESSAGE_LIMIT)},
         )
     return text
 
@@ -553,10 +591,10 @@ def _text(value) -> str:
 
 def _future_start(start: datetime, now: datetime) -> datetime:
     if start.tzinfo is None:
-        raise TimeNotOffered("Please choose a time from the list.")
+        raise TimeNotOffered(_("Please choose a time from the list."))
     start = start.astimezone(UTC)
     if start <= now:
-        raise TimeNotOffered("That time has already passed — please choose another time.")
+        raise TimeNotOffered(_("That time has already passed — please choose another time."))
     return start
 
 
@@ -579,7 +617,7 @@ def _check_new_time(booking: Booking, new_start: datetime, *, by: ChangedBy, now
     check_movable(booking, by=by, now=now)
     new_start = _future_start(new_start, now)
     if new_start == booking.starts_at:
-        raise BookingError("Your session is already at that time — please choose a different time.")
+        raise BookingError(_("Your session is already at that time — please choose a different time."))
     if free_times.seats_left(booking.service, new_start, now, ignore_booking_id=booking.id) < 1:
         raise _why_unavailable(booking.service, new_start, now)
     return new_start
@@ -610,7 +648,7 @@ def locked_booking(booking_id: int) -> Booking:
 def _locked_booking(booking_id: int) -> Booking:
     practitioner_id = db.session.scalar(select(Booking.practitioner_id).where(Booking.id == booking_id))
     if practitioner_id is None:
-        raise BookingError("We couldn't find that booking.")
+        raise BookingError(_("We couldn't find that booking."))
     _lock_practitioner(practitioner_id)
     # Read again under the lock: on PostgreSQL another change may have committed in between.
     return db.session.get(Booking, booking_id, populate_existing=True)
@@ -641,7 +679,7 @@ def _lock_practitioner(practitioner_id: int) -> None:
 def _existing_service(service_id: int) -> Service:
     service = db.session.get(Service, service_id)
     if service is None:
-        raise BookingError("That service isn't available for booking.")
+        raise BookingError(_("That service isn't available for booking."))
     return service
 
 
@@ -652,7 +690,7 @@ def paid_when_booking(service: Service) -> bool:
 
 def _check_bookable(service: Service, *, held: bool) -> None:
     if service.status is not ServiceStatus.published:
-        raise BookingError("That service isn't available for booking.")
+        raise BookingError(_("That service isn't available for booking."))
     if not held and paid_when_booking(service):
         raise PaymentRequired()
 
@@ -660,7 +698,7 @@ def _check_bookable(service: Service, *, held: bool) -> None:
 def _why_unavailable(service: Service, start: datetime, now: datetime) -> BookingError:
     if free_times.is_offered_when_free(service, start, now):
         return SlotTaken()
-    return TimeNotOffered("That time isn't offered — please choose one of the times shown.")
+    return TimeNotOffered(_("That time isn't offered — please choose one of the times shown."))
 
 
 def _blocked(booking: Booking) -> Interval:
@@ -711,7 +749,7 @@ def _booking_made_by(submission_key: str | None, service: Service, start: dateti
     if earlier is None:
         return None
     if (earlier.service_id, earlier.starts_at, earlier.client.email) != (service.id, start, normalised_email(client.email)):
-        raise BookingError("This confirmation was already used. Please choose your time again.")
+        raise BookingError(_("This confirmation was already used. Please choose your time again."))
     return earlier
 
 

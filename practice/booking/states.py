@@ -3,6 +3,8 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from practice.translatable import N_
+
 
 class BookingStatus(enum.Enum):
     #: Kept for a client while they pay; busy for everyone else until `hold_expires_at`.
@@ -57,12 +59,15 @@ TRANSITIONS: dict[tuple[BookingStatus, BookingEvent], BookingStatus] = {
 #: Statuses that occupy the practitioner's time (a hold only until it lapses).
 ACTIVE_STATUSES = (BookingStatus.held, BookingStatus.confirmed)
 
+
+
+#: In English, as the catalogue's msgids; Booking.status_label gives them in the reader's language.
 STATUS_LABELS = {
-    BookingStatus.held: "Awaiting payment",
-    BookingStatus.confirmed: "Confirmed",
-    BookingStatus.completed: "Completed",
-    BookingStatus.no_show: "Didn't attend",
-    BookingStatus.cancelled: "Cancelled",
+    BookingStatus.held: N_("Awaiting payment"),
+    BookingStatus.confirmed: N_("Confirmed"),
+    BookingStatus.completed: N_("Completed"),
+    BookingStatus.no_show: N_("Didn't attend"),
+    BookingStatus.cancelled: N_("Cancelled"),
 }
 
 

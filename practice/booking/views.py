@@ -4,6 +4,7 @@ from functools import partial
 from itertools import groupby
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from practice.booking import pages, service
 from practice.booking.forms import ClientDetailsForm, RescheduleForm
@@ -103,13 +104,13 @@ def details(practice_slug: str, slug: str, service_id: int):
     start = parse_instant(form.start.data or request.args.get("start"))
     zone = pages.client_zone(chosen.practice.timezone)
     if start is None:
-        return pages.render_times(chosen, zone, 400, "Please choose a time from the list.")
+        return pages.render_times(chosen, zone, 400, _("Please choose a time from the list."))
     if request.method == "GET":
         form.start.data, form.timezone.data = instant_for_url(start), zone
         try:
             service.check_still_free(chosen, start, pages.now())
         except service.SlotTaken:
-            return pages.render_taken(chosen, zone, start, "That time is no longer free — please choose another time.")
+            return pages.render_taken(chosen, zone, start, _("That time is no longer free — please choose another time."))
         except service.BookingError as refused:
             return pages.render_times(chosen, zone, 422, refused.message)
         return pages.render_details(chosen, form, start, zone)
@@ -134,7 +135,7 @@ def confirm(practice_slug: str, slug: str, service_id: int):
     start = parse_instant(form.start.data)
     zone = pages.client_zone(chosen.practice.timezone)
     if start is None:
-        return pages.render_times(chosen, zone, 400, "Please choose a time from the list.")
+        return pages.render_times(chosen, zone, 400, _("Please choose a time from the list."))
     try:
         client = service.client_details_from(form.data, locale=current_locale())
         booking = service.book(
@@ -187,7 +188,7 @@ def cancel(token: str):
         service.cancel_booking(booking, by=service.CLIENT, now=pages.now())
     except service.ChangeNotAllowed as refused:
         return _render_manage(booking, token, 403, refused.message)
-    flash("Your booking is cancelled. You're welcome to book again whenever it feels right.", "success")
+    flash(_("Your booking is cancelled. You're welcome to book again whenever it feels right."), "success")
     return redirect(url_for("booking.manage", token=token), code=303)
 
 
@@ -207,7 +208,7 @@ def reschedule_confirm(token: str):
     zone = pages.client_zone(booking.client_timezone)
     start = parse_instant(request.args.get("start"))
     if start is None:
-        return _render_new_times(booking, token, zone, 400, "Please choose a time from the list.")
+        return _render_new_times(booking, token, zone, 400, _("Please choose a time from the list."))
     try:
         service.check_reschedule(booking, new_start=start, by=service.CLIENT, now=pages.now())
     except service.BookingError as refused:
@@ -224,17 +225,20 @@ def reschedule(token: str):
     zone = pages.client_zone(booking.client_timezone)
     start = parse_instant(form.start.data)
     if start is None:
-        return _render_new_times(booking, token, zone, 400, "Please choose a time from the list.")
+        return _render_new_times(booking, token, zone, 400, _("Please choose a time from the list."))
     try:
         service.reschedule(booking, new_start=start, by=service.CLIENT, now=pages.now())
     except service.BookingError as refused:
         return _refused_move(booking, token, zone, refused)
-    where = "" if zone == booking.client_timezone else f" ({zone.replace('_', ' ')} time)"
-    flash(
-        f"Your session is now on {long_instant(booking.starts_at, zone)}{where}. "
-        "We'll email you the new time, too.",
-        "success",
-    )
+    when = long_instant(booking.starts_at, zone)
+    if zone == booking.client_timezone:
+        moved = _("Your session is now on %(when)s. We'll email you the new time, too.", when=when)
+    else:
+        moved = _(
+            "Your session is now on %(when)s (%(zone)s time). We'll email you the new time, too.",
+            when=when, zone=zone.replace("_", " "),
+        )
+    flash(moved, "success")
     return redirect(url_for("booking.manage", token=token), code=303)
 
 

@@ -2,6 +2,7 @@
 import enum
 from datetime import datetime, timedelta, timezone
 
+from flask_babel import lazy_gettext
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -24,10 +25,11 @@ class LocationKind(enum.Enum):
     phone = "phone"
 
 
+#: Lazy: each is read in the language of the page or email that shows it.
 LOCATION_LABELS = {
-    LocationKind.in_person: "In person",
-    LocationKind.video: "Video call",
-    LocationKind.phone: "Phone call",
+    LocationKind.in_person: lazy_gettext("In person"),
+    LocationKind.video: lazy_gettext("Video call"),
+    LocationKind.phone: lazy_gettext("Phone call"),
 }
 
 
@@ -136,4 +138,5 @@ class Service(db.Model):
 
     @property
     def location_label(self) -> str:
-        return LOCATION_LABELS[self.location_kind]
+        """In the reader's language, as a plain string (an email's data and JSON need one)."""
+        return str(LOCATION_LABELS[self.location_kind])

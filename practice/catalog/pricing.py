@@ -1,9 +1,13 @@
 """What a service costs and how it is paid: at the visit, a deposit, in full, or on a sliding scale.
 
-Pure: amounts are integers in the currency's minor unit; no Flask, no database.
+Pure: amounts are integers in the currency's minor unit; no database. Its words are in the
+reader's language through Flask-Babel (English outside a request), as format_money's are.
 """
 import enum
 from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
 from practice.money import format_money
 
@@ -22,10 +26,10 @@ class PaymentMode(enum.Enum):
 
 
 PAYMENT_MODE_LABELS = {
-    PaymentMode.at_visit: "Paid at the visit",
-    PaymentMode.deposit: "A deposit online, the rest at the visit",
-    PaymentMode.full: "Paid in full online when booking",
-    PaymentMode.sliding: "Sliding scale: the client chooses what they can pay",
+    PaymentMode.at_visit: lazy_gettext("Paid at the visit"),
+    PaymentMode.deposit: lazy_gettext("A deposit online, the rest at the visit"),
+    PaymentMode.full: lazy_gettext("Paid in full online when booking"),
+    PaymentMode.sliding: lazy_gettext("Sliding scale: the client chooses what they can pay"),
 }
 
 #: Stripe's smallest charge per currency, in minor units (its "minimum charge amounts" table);
@@ -67,7 +71,7 @@ class Pricing:
         if self.mode is PaymentMode.sliding:
             amount = self.price if chosen is None else chosen
             if not (self.low or 0) <= amount <= (self.high or self.price):
-                raise AmountNotAccepted("Please choose an amount within the range shown.")
+                raise AmountNotAccepted(_("Please choose an amount within the range shown."))
             return amount
         return self.price
 
@@ -92,16 +96,23 @@ def describe(pricing: Pricing, currency: str, *, online: bool = True) -> str:
         return format_money(minor, currency)
 
     if pricing.price == 0:
-        return "Free"
+        return _("Free")
     if not online or pricing.mode is PaymentMode.at_visit:
-        return f"{money(pricing.price)}, paid at your visit"
+        return _("%(price)s, paid at your visit", price=money(pricing.price))
     if pricing.mode is PaymentMode.deposit:
         rest = pricing.price - (pricing.deposit or 0)
-        tail = f", then {money(rest)} at your visit" if rest else ""
-        return f"{money(pricing.price)}: a {money(pricing.deposit or 0)} deposit when you book{tail}"
-    if pricing.mode is PaymentMode.sliding:
-        return (
-            f"Sliding scale, {money(pricing.low or 0)} to {money(pricing.high or pricing.price)} "
-            f"(suggested {money(pricing.price)}): pay what you can when you book"
+        if rest:
+            return _(
+                "%(price)s: a %(deposit)s deposit when you book, then %(rest)s at your visit",
+                price=money(pricing.price), deposit=money(pricing.deposit or 0), rest=money(rest),
+            )
+        return _(
+            "%(price)s: a %(deposit)s deposit when you book",
+            price=money(pricing.price), deposit=money(pricing.deposit or 0),
         )
-    return f"{money(pricing.price)}, paid when you book"
+    if pricing.mode is PaymentMode.sliding:
+        return _(
+            "Sliding scale, %(low)s to %(high)s (suggested %(price)s): pay what you can when you book",
+            low=money(pricing.low or 0), high=money(pricing.high or pricing.price), price=money(pricing.price),
+        )
+    return _("%(price)s, paid when you book", price=money(pricing.price))

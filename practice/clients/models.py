@@ -2,6 +2,7 @@
 import enum
 from datetime import datetime, timezone
 
+from flask_babel import lazy_gettext
 from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,10 +24,11 @@ class ContactPreference(enum.Enum):
     no_voicemail = "no_voicemail"
 
 
+#: Lazy: each is read in the language of the page that shows it; str() one for JSON.
 CONTACT_PREFERENCE_LABELS = {
-    ContactPreference.email_only: "Email only",
-    ContactPreference.phone_ok: "Phone is fine",
-    ContactPreference.no_voicemail: "Phone, but no voicemail",
+    ContactPreference.email_only: lazy_gettext("Email only"),
+    ContactPreference.phone_ok: lazy_gettext("Phone is fine"),
+    ContactPreference.no_voicemail: lazy_gettext("Phone, but no voicemail"),
 }
 
 

@@ -1,10 +1,14 @@
 """Reading one page of a client's answers: what the form posted, checked against the section it showed.
 
-Pure: takes the posted values as a dict of lists and returns answers and per-question messages.
+Pure: takes the posted values as a dict of lists and returns answers and per-question messages,
+in the request's language (English outside one).
 """
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+
+from babel.numbers import format_decimal
+from flask_babel import gettext as _
 
 from practice.intake.definitions import (
     DECLINED,
@@ -14,6 +18,7 @@ from practice.intake.definitions import (
     QuestionType,
     Section,
 )
+from practice.timeformats import formatting_locale
 
 SHORT_TEXT = 300
 #: Dates before this are taken for typing mistakes.
@@ -87,10 +92,10 @@ def answers_after_page(definition: FormDefinition, before: dict[str, Answer], se
 
 def _missing_message(question: Question) -> str:
     if question.type is QuestionType.consent:
-        return "Please type your full name and tick the box to agree, or stop here and contact the practice."
+        return _("Please type your full name and tick the box to agree, or stop here and contact the practice.")
     if question.allow_decline:
-        return "Please answer this question, or choose “Prefer not to say”."
-    return "Please answer this question."
+        return _("Please answer this question, or choose “Prefer not to say”.")
+    return _("Please answer this question.")
 
 
 def _values(posted: dict[str, list[str]], name: str) -> list[str]:
@@ -117,23 +122,29 @@ def _text(limit: int):
     def read(question: Question, values: list[str]) -> str:
         text = values[0].replace("\r\n", "\n")
         if len(text) > limit:
-            raise ValueError(f"Please keep this to {limit:,} characters (it has {len(text):,}).")
+            raise ValueError(
+                _("Please keep this to %(limit)s characters (it has %(length)s).", limit=_count(limit), length=_count(len(text)))
+            )
         return text
 
     return read
 
 
+def _count(number: int) -> str:
+    return format_decimal(number, locale=formatting_locale())
+
+
 def _one_choice(question: Question, values: list[str]) -> str:
     offered = {choice.value for choice in question.options()}
     if len(values) != 1 or values[0] not in offered:
-        raise ValueError("Please choose one of the answers given.")
+        raise ValueError(_("Please choose one of the answers given."))
     return values[0]
 
 
 def _choices(question: Question, values: list[str]) -> list[str]:
     offered = [choice.value for choice in question.options()]
     if any(value not in offered for value in values):
-        raise ValueError("Please choose among the answers given.")
+        raise ValueError(_("Please choose among the answers given."))
     return [value for value in offered if value in values]
 
 
@@ -141,9 +152,9 @@ def _date(question: Question, values: list[str]) -> str:
     try:
         day = date.fromisoformat(values[0])
     except ValueError:
-        raise ValueError("Please give a date as year, month and day, like 2026-03-14.") from None
+        raise ValueError(_("Please give a date as year, month and day, like 2026-03-14.")) from None
     if not EARLIEST_DATE <= day <= date(2100, 12, 31):
-        raise ValueError("Please check the year of this date.")
+        raise ValueError(_("Please check the year of this date."))
     return day.isoformat()
 
 
@@ -151,9 +162,9 @@ def _number(question: Question, values: list[str]) -> str:
     try:
         number = Decimal(values[0].replace(",", "."))
     except InvalidOperation:
-        raise ValueError("Please give a number, like 3 or 2.5.") from None
+        raise ValueError(_("Please give a number, like 3 or 2.5.")) from None
     if not number.is_finite() or abs(number) >= LARGEST_NUMBER:
-        raise ValueError("Please give a smaller number.")
+        raise ValueError(_("Please give a smaller number."))
     return format(number.normalize(), "f")
 
 
@@ -163,11 +174,11 @@ def _consent(question: Question, posted: dict[str, list[str]], today: date) -> d
     if not names and not agreed:
         return None
     if not agreed:
-        raise ValueError("Please tick the box to agree, or leave your name out.")
+        raise ValueError(_("Please tick the box to agree, or leave your name out."))
     if not names:
-        raise ValueError("Please type your full name to sign.")
+        raise ValueError(_("Please type your full name to sign."))
     if len(names[0]) > 200:
-        raise ValueError("Please keep your name to 200 characters.")
+        raise ValueError(_("Please keep your name to 200 characters."))
     return {"name": names[0], "date": today.isoformat(), "statement_version": question.statement_version}
 
 

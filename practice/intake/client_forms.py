@@ -1,11 +1,13 @@
 """What the client's intake pages show: the booking's forms with their status, and one section's questions ready to render."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+
+from flask_babel import gettext as _
 
 from practice.booking.models import Booking
 from practice.intake import service
 from practice.intake.answers import Answer, field_name, is_shown
-from practice.intake.definitions import CHOOSING, DECLINED, FormDefinition, Question, QuestionType, Section
+from practice.intake.definitions import CHOOSING, DECLINED, Choice, FormDefinition, Question, QuestionType, Section
 
 #: Answers as a browser would post them: input name → values.
 Posted = dict[str, list[str]]
@@ -22,11 +24,11 @@ class ListedForm:
 
     @property
     def status_label(self) -> str:
-        return "Sent" if self.done else "Started" if self.started else "To fill in"
+        return _("Sent") if self.done else _("Started") if self.started else _("To fill in")
 
     @property
     def action_label(self) -> str:
-        return f"Continue “{self.title}”" if self.started else f"Fill in “{self.title}”"
+        return _("Continue “%(title)s”", title=self.title) if self.started else _("Fill in “%(title)s”", title=self.title)
 
 
 def listed_forms(booking: Booking) -> list[ListedForm]:
@@ -87,6 +89,11 @@ class ShownQuestion:
         values = self.values
         return values[0] if values else ""
 
+    @property
+    def options(self) -> tuple[Choice, ...]:
+        """The answers offered, as the client reads them."""
+        return tuple(replace(choice, label=_label_for(self.question, choice.value)) for choice in self.question.options())
+
     def is_chosen(self, value: str) -> bool:
         return value in self.values
 
@@ -113,8 +120,15 @@ class ShownQuestion:
     def condition_hint(self) -> str:
         if self.depends_on is None:
             return ""
-        answer = self.depends_on.label_for(self.question.condition.equals)
-        return f"Only if you answered “{answer}” to “{self.depends_on.label}”"
+        answer = _label_for(self.depends_on, self.question.condition.equals)
+        return _("Only if you answered “%(answer)s” to “%(question)s”", answer=answer, question=self.depends_on.label)
+
+
+def _label_for(question: Question, value: str) -> str:
+    """A choice in the client's language: Tend's own "Yes" and "No"; a form's choices as the practice wrote them."""
+    if question.type is QuestionType.yes_no:
+        return {"yes": _("Yes"), "no": _("No")}.get(value, value)
+    return question.label_for(value)
 
 
 @dataclass(frozen=True)

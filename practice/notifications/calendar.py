@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from email.utils import parseaddr
 from urllib.parse import quote, urlencode
 
+from flask_babel import gettext as _, lazy_gettext
 from icalendar import Calendar, Event, vCalAddress
 
 from practice.accounts.models import Practice
@@ -15,8 +16,9 @@ from practice.notifications import emails
 PRODID = "-//Tend//Bookings//EN"
 #: What every calendar entry says in place of the manage link. Never the link itself: calendars
 #: are shared with family and assistants far more often than inboxes, and Google and Microsoft
-#: would hold it too; whoever holds the link can move or cancel the booking.
-CHANGE_NOTE = "To change or cancel this appointment, use the link in your confirmation email."
+#: would hold it too; whoever holds the link can move or cancel the booking. In the locale in force
+#: where it is read: the client's own (in_locale) for an emailed invitation, the page's for a link.
+CHANGE_NOTE = lazy_gettext("To change or cancel this appointment, use the link in your confirmation email.")
 GOOGLE_CALENDAR = "https://calendar.google.com/calendar/render"
 OUTLOOK_CALENDAR = "https://outlook.live.com/calendar/0/deeplink/compose"
 
@@ -36,7 +38,7 @@ class CalendarEntry:
     location: str
     starts_at: datetime
     ends_at: datetime
-    details: str = CHANGE_NOTE
+    details: str
 
 
 def event_uid(booking: Booking) -> str:
@@ -45,12 +47,13 @@ def event_uid(booking: Booking) -> str:
 
 
 def entry_for(booking: Booking) -> CalendarEntry:
-    """The booking as a calendar entry: the practice's name, and the service's only if the practice allows it."""
+    """The booking as a calendar entry, in the locale in force: the practice's name, and the service's only if the practice allows it."""
     return CalendarEntry(
         title=emails.appointment_title(booking),
         location=emails.location_text(booking.service),
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
+        details=str(CHANGE_NOTE),
     )
 
 
@@ -72,6 +75,7 @@ def booking_calendar(
 
     `summary` is already discreet (see emails.appointment_title). Calendars match the event
     by UID and keep the highest SEQUENCE, so a reschedule or cancel replaces the old entry.
+    The description is in the locale in force: wrap the call in in_locale(booking.locale) for a client's email.
     """
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -147,10 +151,10 @@ def _event(booking: Booking, method: CalendarMethod, summary: str, location: str
         event.add("attendee", _attendee(booking))
     if method is CalendarMethod.cancel:
         event.add("status", "CANCELLED")
-        event.add("description", "This appointment is cancelled.")
+        event.add("description", _("This appointment is cancelled."))
     else:
         event.add("status", "CONFIRMED")
-        event.add("description", CHANGE_NOTE)
+        event.add("description", str(CHANGE_NOTE))
     return event
 
 

@@ -3,14 +3,17 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from babel.lists import format_list
 from flask import render_template
+from flask_babel import gettext as _, ngettext
 
 from practice.accounts.models import Practice, Practitioner
 from practice.booking.models import Booking
 from practice.booking.states import ChangedBy, HoldReason
 from practice.catalog.models import LocationKind, Service
 from practice.i18n import in_locale
-from practice.timeformats import clock, local_day, long_date, weekday_and_date, weekday_short_month_long
+from practice.timeformats import clock, formatting_locale, local_day, long_date, weekday_and_date, weekday_short_month_long
+from practice.zones import zone_label
 
 DEFAULT_ACCENT = "#2f6b5a"
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}\Z")
@@ -50,6 +53,7 @@ class Appointment:
     day: str
     hours: str
     short_when: str
+    #: "London time, UTC" or "hora de Londres, UTC": the reader's zone at the session's start.
     zone: str
     service_name: str
     location_label: str
@@ -72,11 +76,11 @@ class IntakeInvitation:
 
     @property
     def what(self) -> str:
-        """The forms, for "Before your session, please fill in …"."""
+        """The forms, for "Before your session, please fill in …", in the email's language."""
         if self.titles:
-            quoted = [f"“{title}”" for title in self.titles]
-            return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
-        return "a short form" if self.count == 1 else "a few short forms"
+            # "“A”, “B” and “C”", "“A”, “B” y “C”": CLDR's list pattern for the email's locale.
+            return format_list([f"“{title}”" for title in self.titles], locale=formatting_locale())
+        return ngettext("a short form", "a few short forms", self.count)
 
 
 def render_email(template: str, *, subject: str, practice: Sender, **context) -> RenderedEmail:
@@ -102,6 +106,7 @@ def sender_of(practice: Practice) -> Sender:
 
 
 def appointment(booking: Booking, zone: str) -> Appointment:
+    """The booking as one reader sees it, in `zone` and in the locale in force (an email's, via in_locale)."""
     service = booking.service
     day = long_date(local_day(booking.starts_at, zone))
     hours = f"{clock(booking.starts_at, zone)}–{clock(booking.ends_at, zone)}"
@@ -112,26 +117,27 @@ def appointment(booking: Booking, zone: str) -> Appointment:
         day=day,
         hours=hours,
         short_when=short_time(booking.starts_at, zone),
-        zone=zone.replace("_", " "),
+        zone=zone_label(zone, booking.starts_at),
         service_name="" if booking.practice.discreet_emails else service.name,
-        location_label=service.location_label,
+        # str(): a translated label is read now, in the email's language, not whenever it is shown.
+        location_label=str(service.location_label),
         location_detail=service.location_detail,
         location_url=_video_link(service),
     )
 
 
 def appointment_title(booking: Booking) -> str:
-    """The calendar title: the practice, and the service only if the practice allows it."""
+    """The calendar title, in the locale in force: the practice, and the service only if the practice allows it."""
     practice = booking.practice.name
     if booking.practice.discreet_emails:
-        return f"Appointment with {practice}"
-    return f"{booking.service.name} with {practice}"
+        return _("Appointment with %(practice)s", practice=practice)
+    return _("%(service)s with %(practice)s", service=booking.service.name, practice=practice)
 
 
 def location_text(service: Service) -> str:
     """One line for a calendar's LOCATION: the address, or how to join."""
     if not service.location_detail:
-        return service.location_label
+        return str(service.location_label)
     if service.location_kind is LocationKind.in_person:
         return service.location_detail
     return f"{service.location_label}: {service.location_detail}"
@@ -146,7 +152,7 @@ def booking_confirmed(booking: Booking, *, manage_url: str, intake: IntakeInvita
     return _about(
         booking,
         "booking_confirmed",
-        lambda appt: f"Your appointment with {booking.practice.name} on {appt.short_when}",
+        lambda appt: _("Your appointment with %(practice)s on %(when)s", practice=booking.practice.name, when=appt.short_when),
         manage_url=manage_url,
         intake=intake,
     )
@@ -156,8 +162,8 @@ def booking_rescheduled(booking: Booking, *, previous_start: datetime, by: Chang
     return _about(
         booking,
         "booking_rescheduled",
-        lambda appt: f"New time for your appointment with {booking.practice.name}: {appt.short_when}",
-        previous_when=short_time(previous_start, booking.client_timezone),
+        lambda appt: _("New time for your appointment with %(practice)s: %(when)s", practice=booking.practice.name, when=appt.short_when),
+        previous_start=previous_start,
         by_client=by is ChangedBy.client,
         message=message,
         manage_url=manage_url,
@@ -168,7 +174,7 @@ def booking_cancelled(booking: Booking, *, by: ChangedBy, message: str, rebook_u
     return _about(
         booking,
         "booking_cancelled",
-        lambda appt: f"Your appointment with {booking.practice.name} on {appt.short_when} is cancelled",
+        lambda appt: _("Your appointment with %(practice)s on %(when)s is cancelled", practice=booking.practice.name, when=appt.short_when),
         by_client=by is ChangedBy.client,
         message=message,
         rebook_url=rebook_url,
@@ -179,29 +185,32 @@ def hold_released(booking: Booking, *, rebook_url: str) -> RenderedEmail:
     return _about(
         booking,
         "hold_released",
-        lambda appt: f"The time held for you with {booking.practice.name} is free again",
+        lambda appt: _("The time held for you with %(practice)s is free again", practice=booking.practice.name),
         rebook_url=rebook_url,
         email_hold=booking.hold_reason is HoldReason.email,
     )
 
 
 def email_confirmation(booking: Booking, *, confirm_url: str, hold_ends: str) -> RenderedEmail:
-    """To a first-time client: press to make the booking final; the time is held until `hold_ends`."""
+    """To a first-time client: press to make the booking final; the time is held until `hold_ends` (in the client's formats)."""
     return _about(
         booking,
         "email_confirmation",
-        lambda appt: f"Please confirm your booking with {booking.practice.name}",
+        lambda appt: _("Please confirm your booking with %(practice)s", practice=booking.practice.name),
         confirm_url=confirm_url,
         hold_ends=hold_ends,
     )
 
 
 def payment_refunded(booking: Booking, *, amount: str, reason: str, rebook_url: str) -> RenderedEmail:
-    """`reason` is a RefundReason value: the words differ for a late payment, a cancellation, or the practice's choice."""
+    """`reason` is a RefundReason value: the words differ for a late payment, a cancellation, or the practice's choice.
+
+    `amount` is already formatted in the client's locale ("£20.00", "20,00 £").
+    """
     return _about(
         booking,
         "payment_refunded",
-        lambda appt: f"A refund of {amount} from {booking.practice.name}",
+        lambda appt: _("A refund of %(amount)s from %(practice)s", amount=amount, practice=booking.practice.name),
         amount=amount,
         reason=reason,
         rebook_url=rebook_url,
@@ -212,7 +221,7 @@ def booking_reminder(booking: Booking, *, manage_url: str, intake: IntakeInvitat
     return _about(
         booking,
         "booking_reminder",
-        lambda appt: f"A reminder of your appointment with {booking.practice.name} on {appt.short_when}",
+        lambda appt: _("A reminder of your appointment with %(practice)s on %(when)s", practice=booking.practice.name, when=appt.short_when),
         manage_url=manage_url,
         intake=intake,
     )
@@ -248,7 +257,7 @@ def practitioner_reschedule(booking: Booking, *, previous_start: datetime, by: C
         "practitioner_reschedule",
         lambda appt: f"Moved: {appt.client_name}, now {appt.short_when}",
         zone=booking.practice.timezone,
-        previous_when=short_time(previous_start, booking.practice.timezone),
+        previous_start=previous_start,
         by_client=by is ChangedBy.client,
         message=message,
         client_email=booking.client.email,
@@ -263,37 +272,41 @@ def intake_attention(booking: Booking, *, intake_url: str) -> RenderedEmail:
     nothing else: not the client's name, and not a word of what they answered, scored or were
     flagged for.
     """
-    appt = appointment(booking, booking.practice.timezone)
-    return render_email(
-        "intake_attention",
-        subject=_named(f"An intake needs your attention before the session on {appt.short_when}", appt),
-        practice=sender_of(booking.practice),
-        session_when=appt.when,
-        zone=appt.zone,
-        service_name=appt.service_name,
-        intake_url=intake_url,
-    )
+    # Often built in the client's request, as they save a page: in the practitioner's English, not the client's language.
+    with in_locale(None):
+        appt = appointment(booking, booking.practice.timezone)
+        return render_email(
+            "intake_attention",
+            subject=_named(f"An intake needs your attention before the session on {appt.short_when}", appt),
+            practice=sender_of(booking.practice),
+            session_when=appt.when,
+            zone=appt.zone,
+            service_name=appt.service_name,
+            intake_url=intake_url,
+        )
 
 
 def password_reset(practitioner: Practitioner, *, reset_url: str) -> RenderedEmail:
-    return render_email(
-        "password_reset",
-        subject="Reset your Tend password",
-        practice=sender_of(practitioner.practice),
-        practitioner_name=practitioner.name,
-        reset_url=reset_url,
-    )
+    with in_locale(None):
+        return render_email(
+            "password_reset",
+            subject="Reset your Tend password",
+            practice=sender_of(practitioner.practice),
+            practitioner_name=practitioner.name,
+            reset_url=reset_url,
+        )
 
 
 def invitation(practice: Practice, *, invited_by: Practitioner, invitation_url: str, expires_at: datetime) -> RenderedEmail:
-    return render_email(
-        "invitation",
-        subject=f"{invited_by.name} invites you to join {practice.name} on Tend",
-        practice=sender_of(practice),
-        inviter_name=invited_by.name,
-        invitation_url=invitation_url,
-        expires_on=weekday_and_date(local_day(expires_at, practice.timezone)),
-    )
+    with in_locale(None):
+        return render_email(
+            "invitation",
+            subject=f"{invited_by.name} invites you to join {practice.name} on Tend",
+            practice=sender_of(practice),
+            inviter_name=invited_by.name,
+            invitation_url=invitation_url,
+            expires_on=weekday_and_date(local_day(expires_at, practice.timezone)),
+        )
 
 
 def _video_link(service: Service) -> str:
@@ -302,13 +315,20 @@ def _video_link(service: Service) -> str:
     return detail if service.location_kind is LocationKind.video and is_link else ""
 
 
-def _about(booking: Booking, template: str, subject, *, zone: str | None = None, **context) -> RenderedEmail:
+def _about(
+    booking: Booking, template: str, subject, *, zone: str | None = None, previous_start: datetime | None = None, **context
+) -> RenderedEmail:
     """An email about `booking`, its times in `zone` (the client's unless given); `subject(appt)` says what happened.
 
-    To the client (no `zone`), in the language and formats they booked in; to the practitioner, in the default.
+    To the client (no `zone`), in the language and formats they booked in; to the practitioner, in the default,
+    whichever visitor's request or worker builds it. A moved booking's `previous_start` is given to the
+    template as `previous_when`, in the same zone and formats.
     """
     with in_locale(booking.locale if zone is None else None):
-        appt = appointment(booking, zone or booking.client_timezone)
+        zone = zone or booking.client_timezone
+        appt = appointment(booking, zone)
+        if previous_start is not None:
+            context["previous_when"] = short_time(previous_start, zone)
         return render_email(template, subject=_named(subject(appt), appt), practice=sender_of(booking.practice), appt=appt, **context)
 
 
@@ -319,10 +339,12 @@ def _named(subject: str, appt: Appointment) -> str:
 
 def erasure_requested(practitioner: Practitioner, *, requests_url: str) -> RenderedEmail:
     """To the practitioner who confirms it: "a client" asked for erasure, and where to confirm. Nothing of who."""
-    return render_email(
-        "erasure_requested",
-        subject=f"A client request is waiting in Tend — {practitioner.practice.name}",
-        practice=sender_of(practitioner.practice),
-        practitioner_name=practitioner.name,
-        requests_url=requests_url,
-    )
+    # Built in the client's request, from their manage link: in the practitioner's English.
+    with in_locale(None):
+        return render_email(
+            "erasure_requested",
+            subject=f"A client request is waiting in Tend — {practitioner.practice.name}",
+            practice=sender_of(practitioner.practice),
+            practitioner_name=practitioner.name,
+            requests_url=requests_url,
+        )

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from email_validator import validate_email
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from practice.accounts.models import Practitioner, Role
@@ -11,6 +12,7 @@ from practice.booking.models import Booking
 from practice.clients.service import normalised_email
 from practice.email_addresses import address_problem
 from practice.extensions import begin_write_transaction, db
+from practice.i18n import in_locale
 from practice.notifications import emails
 from practice.notifications import service as outbox
 from practice.notifications.emails import Appointment, RenderedEmail
@@ -47,7 +49,7 @@ def checked_address(typed) -> str:
     """The address in the form clients are stored under, or InvalidAddress saying what to fix."""
     typed = typed.strip() if isinstance(typed, str) else ""
     if not typed:
-        raise InvalidAddress("Please give the email address you booked with.")
+        raise InvalidAddress(_("Please give the email address you booked with."))
     problem = address_problem(typed)
     if problem:
         raise InvalidAddress(problem)
@@ -95,22 +97,27 @@ def owe_lost_link(bookings: list[Booking], *, now: datetime) -> OutboxMessage:
 
 
 def lost_link_email(bookings: list[Booking]) -> RenderedEmail:
-    """The email itself: each booking's time in the zone the client chose for it, with whom, and its link."""
+    """The email itself: each booking's time in the zone the client chose for it, with whom, and its link.
+
+    In the language and formats of the first (soonest) booking: the form is sent from a page in
+    whatever language the visitor reads, who need not be the client.
+    """
     practice = bookings[0].practice
-    listed = [
-        LinkedBooking(
-            appt=emails.appointment(booking, booking.client_timezone),
-            practitioner_name=booking.practitioner.name,
-            manage_url=booking_service.manage_url(booking),
+    with in_locale(bookings[0].locale):
+        listed = [
+            LinkedBooking(
+                appt=emails.appointment(booking, booking.client_timezone),
+                practitioner_name=booking.practitioner.name,
+                manage_url=booking_service.manage_url(booking),
+            )
+            for booking in bookings
+        ]
+        # As every booking email: the services are named only when the practice turned that on.
+        named = ", ".join(dict.fromkeys(item.appt.service_name for item in listed if item.appt.service_name))
+        subject = _("Your bookings with %(practice)s", practice=practice.name) + (f" — {named}" if named else "")
+        return emails.render_email(
+            "lost_link", subject=subject, practice=emails.sender_of(practice), client_name=bookings[0].display_name, bookings=listed
         )
-        for booking in bookings
-    ]
-    # As every booking email: the services are named only when the practice turned that on.
-    named = ", ".join(dict.fromkeys(item.appt.service_name for item in listed if item.appt.service_name))
-    subject = f"Your bookings with {practice.name}" + (f" — {named}" if named else "")
-    return emails.render_email(
-        "lost_link", subject=subject, practice=emails.sender_of(practice), client_name=bookings[0].display_name, bookings=listed
-    )
 
 
 def _shown_to(bookings: list[Booking]) -> Practitioner:

@@ -23,6 +23,7 @@ from practice.booking.signals import (
 from practice.booking.states import BookingStatus, ChangedBy
 from practice.extensions import begin_write_transaction, db
 from practice.external_urls import external_url
+from practice.i18n import in_locale
 from practice.intake import service as intake
 from practice.intake.models import ErasureRequest, IntakeResponse
 from practice.intake.signals import erasure_requested, intake_needs_attention
@@ -199,7 +200,9 @@ def owe_hold_released(booking: Booking, *, now: datetime) -> None:
 
 def owe_email_confirmation(booking: Booking, *, now: datetime) -> None:
     """Owe a first-time client the link that makes their held booking final."""
-    hold_ends = clock(booking.hold_expires_at, booking.client_timezone)
+    # In the client's formats, as the rest of their email: "10:00 AM" for en_US, not this request's.
+    with in_locale(booking.locale):
+        hold_ends = clock(booking.hold_expires_at, booking.client_timezone)
     email = emails.email_confirmation(booking, confirm_url=links.email_confirmation_url(booking.public_id), hold_ends=hold_ends)
     _owe_client(booking, MessageKind.email_confirmation, email, now=now)
 
@@ -207,7 +210,9 @@ def owe_email_confirmation(booking: Booking, *, now: datetime) -> None:
 def owe_payment_refunded(refund: Refund, *, now: datetime) -> None:
     """Owe the client word of a refund Stripe has confirmed: how much, and why in kind words."""
     booking = refund.payment.booking
-    amount = format_money(refund.amount_cents, refund.payment.currency)
+    # Often owed from Stripe's webhook or the practitioner's panel: in the client's locale, as their email reads.
+    with in_locale(booking.locale):
+        amount = format_money(refund.amount_cents, refund.payment.currency)
     email = emails.payment_refunded(booking, amount=amount, reason=refund.reason.value, rebook_url=rebook_url_for(booking))
     _owe_client(booking, MessageKind.payment_refunded, email, now=now)
 
@@ -492,14 +497,16 @@ def _supersede_unsent_client_messages(booking: Booking) -> None:
 
 
 def _calendar(booking: Booking, method: CalendarMethod, now: datetime) -> str:
-    return booking_calendar(
-        booking,
-        method=method,
-        summary=emails.appointment_title(booking),
-        location=emails.location_text(booking.service),
-        organizer=_organizer_address(booking.practice),
-        now=now,
-    )
+    # The client's calendar entry reads in the language they booked in, as the email it comes with.
+    with in_locale(booking.locale):
+        return booking_calendar(
+            booking,
+            method=method,
+            summary=emails.appointment_title(booking),
+            location=emails.location_text(booking.service),
+            organizer=_organizer_address(booking.practice),
+            now=now,
+        )
 
 
 def _organizer_address(practice: Practice) -> str:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext as _, lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -31,6 +32,10 @@ from practice.payments.links import payment_key_from_token, return_token
 from practice.payments.models import Payment, Refund, StripeEvent
 from practice.payments.signals import refund_succeeded
 from practice.payments.states import (
+    CARD_DECLINED,
+    CHECKOUT_EXPIRED,
+    LET_GO_UNPAID,
+    PAYMENT_FAILED,
     PaymentEvent,
     PaymentStatus,
     RefundReason,
@@ -60,7 +65,7 @@ HANDLED_EVENTS = frozenset({
 class PaidAtVisit(Exception):
     """The service asks for no online payment (or the install takes none): it is booked the ordinary way."""
 
-    message = "This service is paid at your visit: please choose your time again."
+    message = lazy_gettext("This service is paid at your visit: please choose your time again.")
 
 
 class PaymentError(Exception):
@@ -117,7 +122,7 @@ def start_checkout(
     """
     service = booking_service.published_service_by_id(service_id)
     if service is None:
-        raise BookingError("That service isn't available for booking.")
+        raise BookingError(_("That service isn't available for booking."))
     if not booking_service.paid_when_booking(service):
         raise PaidAtVisit()
     try:
@@ -137,7 +142,7 @@ def start_checkout(
     if booking.status is BookingStatus.confirmed:
         return Checkout(booking, "")
     if booking.status is not BookingStatus.held:
-        raise PaymentError("The time held for you has been released. Please choose a time again.")
+        raise PaymentError(_("The time held for you has been released. Please choose a time again."))
     payment = _payment_to_use(booking.id, amount, now)
     if payment.checkout_url:
         return Checkout(booking, payment.checkout_url)
@@ -198,12 +203,19 @@ def _open_checkout_session(payment: Payment, booking: Booking, now: datetime) ->
     except gateway.GatewayError as failed:
         _abandon(payment_id, booking_id, reason="Stripe couldn't be reached", now=now)
         log.warning("checkout session not created for payment %s: %s", payment_id, type(failed.__cause__).__name__)
-        raise PaymentError(failed.message) from None
+        raise PaymentError(_gateway_message(failed)) from None
     begin_write_transaction()
     payment = db.session.get(Payment, payment_id, populate_existing=True)
     payment.checkout_session_id, payment.checkout_url = session.id, session.url
     db.session.commit()
     return session.url
+
+
+def _gateway_message(failed: gateway.GatewayError) -> str:
+    """The gateway's safe message, in the client's language."""
+    if failed.declined:
+        return _("The card was declined.")
+    return _("The payment service couldn't be reached. Nothing was charged — please try again.")
 
 
 def _statement_description(booking: Booking) -> str:
@@ -355,7 +367,7 @@ def _apply(payment: Payment, session: gateway.CheckoutSession, *, now: datetime,
         return _settle_paid(payment, session, now)
     if declined:
         if _move(payment, PaymentEvent.failed):
-            payment.failure_reason = "The card was declined" if session.status == "open" else "The payment failed"
+            payment.failure_reason = CARD_DECLINED if session.status == "open" else PAYMENT_FAILED
         if session.status == "complete":
             # A bank payment that failed after checkout: nothing more can be paid on it.
             booking_service.release_hold(payment.booking_id, now=now)
@@ -363,7 +375,7 @@ def _apply(payment: Payment, session: gateway.CheckoutSession, *, now: datetime,
         _move(payment, PaymentEvent.processing)
     elif session.status == "expired":
         if _move(payment, PaymentEvent.failed):
-            payment.failure_reason = "The checkout expired before payment"
+            payment.failure_reason = CHECKOUT_EXPIRED
         booking_service.release_hold(payment.booking_id, now=now)
     return []
 
@@ -431,7 +443,7 @@ def _booking_cancelled(booking: Booking, *, now: datetime, by: ChangedBy, **_) -
 def _booking_hold_released(booking: Booking, *, now: datetime, by: ChangedBy, **_) -> None:
     for payment in payments_of(booking.id):
         if _move(payment, PaymentEvent.failed):
-            payment.failure_reason = "The checkout expired before payment" if by is ChangedBy.expiry else "Let go before payment"
+            payment.failure_reason = CHECKOUT_EXPIRED if by is ChangedBy.expiry else LET_GO_UNPAID
 
 
 def refund_due_on_cancelling(booking: Booking, *, now: datetime) -> int:

@@ -2,6 +2,8 @@
 import enum
 from datetime import datetime, timedelta
 
+from practice.translatable import N_
+
 
 class PaymentStatus(enum.Enum):
     #: A Checkout Session exists; the client has not paid yet.
@@ -15,14 +17,22 @@ class PaymentStatus(enum.Enum):
     partially_refunded = "partially_refunded"
 
 
+#: Also on the client's "Your information" page, which translates them.
 STATUS_LABELS = {
-    PaymentStatus.created: "Awaiting payment",
-    PaymentStatus.pending: "Processing",
-    PaymentStatus.succeeded: "Paid",
-    PaymentStatus.failed: "Not paid",
-    PaymentStatus.refunded: "Refunded",
-    PaymentStatus.partially_refunded: "Partly refunded",
+    PaymentStatus.created: N_("Awaiting payment"),
+    PaymentStatus.pending: N_("Processing"),
+    PaymentStatus.succeeded: N_("Paid"),
+    PaymentStatus.failed: N_("Not paid"),
+    PaymentStatus.refunded: N_("Refunded"),
+    PaymentStatus.partially_refunded: N_("Partly refunded"),
 }
+
+#: Why a payment did not go through (Payment.failure_reason): stored in English for the
+#: practitioner; the client's page translates it.
+CARD_DECLINED = N_("The card was declined")
+PAYMENT_FAILED = N_("The payment failed")
+CHECKOUT_EXPIRED = N_("The checkout expired before payment")
+LET_GO_UNPAID = N_("Let go before payment")
 
 #: Statuses in which money was received (and may be refunded).
 PAID_STATUSES = frozenset({PaymentStatus.succeeded, PaymentStatus.partially_refunded, PaymentStatus.refunded})
@@ -115,14 +125,3 @@ def cancellation_refund(
     kept = refundable * keep_percent // 100
     return refundable - kept
 
-
-def refund_policy_in_words(full_refund_hours: int, keep_percent: int) -> str:
-    """The practice's refund policy, as the client reads it before paying."""
-    hours = f"{full_refund_hours} hour{'s' if full_refund_hours != 1 else ''}"
-    if keep_percent == 0:
-        return "If you cancel, what you paid is refunded in full."
-    if keep_percent == 100:
-        later = "later, what you paid is not refunded"
-    else:
-        later = f"later, {100 - keep_percent}% of what you paid is refunded"
-    return f"Cancel at least {hours} before your session for a full refund; {later}."

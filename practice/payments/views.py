@@ -2,17 +2,19 @@
 import logging
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from practice.booking import pages
 from practice.booking import service as booking_service
 from practice.booking.forms import ClientDetailsForm
+from practice.booking.recovery import render_link_not_valid
 from practice.extensions import csrf, limiter
 from practice.i18n import current_locale
 from practice.money import AmountError, parse_amount
 from practice.payment_settings import online_payments_enabled
 from practice.payments import gateway, service
 from practice.payments.links import return_token
-from practice.payments.states import refund_policy_in_words
 from practice.security.token_links import keep_link_private
 from practice.timeformats import parse_instant
 
@@ -45,7 +47,22 @@ def _stripe_status(practitioner) -> service.StripeStatus:
 
 @bp.app_template_global("refund_policy_text")
 def _refund_policy_text(practice) -> str:
-    return refund_policy_in_words(practice.full_refund_hours, practice.late_cancel_keep_percent)
+    """The practice's refund policy, as the client reads it before paying or cancelling, in their language."""
+    full_refund_hours, keep_percent = practice.full_refund_hours, practice.late_cancel_keep_percent
+    if keep_percent == 0:
+        return _("If you cancel, what you paid is refunded in full.")
+    if keep_percent == 100:
+        return ngettext(
+            "Cancel at least %(num)s hour before your session for a full refund; later, what you paid is not refunded.",
+            "Cancel at least %(num)s hours before your session for a full refund; later, what you paid is not refunded.",
+            full_refund_hours,
+        )
+    return ngettext(
+        "Cancel at least %(num)s hour before your session for a full refund; later, %(percent)s%% of what you paid is refunded.",
+        "Cancel at least %(num)s hours before your session for a full refund; later, %(percent)s%% of what you paid is refunded.",
+        full_refund_hours,
+        percent=100 - keep_percent,
+    )
 
 
 @bp.app_template_global("refund_due_on_cancelling")
@@ -61,7 +78,7 @@ def pay(practice_slug: str, slug: str, service_id: int):
     start = parse_instant(form.start.data)
     zone = pages.client_zone(chosen.practice.timezone)
     if start is None:
-        return pages.render_times(chosen, zone, 400, "Please choose a time from the list.")
+        return pages.render_times(chosen, zone, 400, _("Please choose a time from the list."))
     try:
         client = booking_service.client_details_from(form.data, locale=current_locale())
         checkout = service.start_checkout(
@@ -111,7 +128,7 @@ def _token(booking) -> str:
 def _payment_or_404(token: str):
     payment = service.payment_for_return_token(token)
     if payment is None:
-        abort(404)
+        abort(render_link_not_valid(None))
     return payment
 
 
@@ -121,7 +138,7 @@ def returned(token: str):
     payment = service.sync_with_stripe(_payment_or_404(token), now=pages.now())
     booking = payment.booking
     if booking.is_confirmed:
-        flash("You're booked, and your payment is received. This page's link is yours to come back to.", "success")
+        flash(_("You're booked, and your payment is received. This page's link is yours to come back to."), "success")
         return redirect(url_for("booking.manage", token=_token(booking)), code=303)
     return render_template("payments/confirming.html", booking=booking, payment=payment, token=token)
 

@@ -4,6 +4,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -46,14 +47,13 @@ class ErasureRefused(Exception):
 class AlreadyRequested(ErasureRefused):
     def __init__(self):
         super().__init__(
-            "You've already asked for your information to be erased. "
-            "There's nothing more you need to do: your practitioner will take care of it."
+            _("You've already asked for your information to be erased. There's nothing more you need to do: your practitioner will take care of it.")
         )
 
 
 class AlreadyErased(ErasureRefused):
     def __init__(self):
-        super().__init__("Your information has already been erased.")
+        super().__init__(_("Your information has already been erased."))
 
 
 class StillBooked(ErasureRefused):
@@ -111,6 +111,7 @@ def held_about(client: Client) -> HeldData:
 
 def as_json(held: HeldData, *, now: datetime) -> dict:
     """The same as plain data, for the client's download."""
+    # str(): a label may be a lazy translation, which JSON can't hold.
     client = held.client
     return {
         "practice": client.practice.name,
@@ -121,7 +122,7 @@ def as_json(held: HeldData, *, now: datetime) -> dict:
             "pronouns": client.pronouns,
             "email": client.email,
             "phone": client.phone,
-            "contact_preference": held.contact_preference,
+            "contact_preference": str(held.contact_preference),
             "created_at": client.created_at.isoformat(),
             "erased_at": _iso(client.erased_at),
         },
@@ -132,7 +133,7 @@ def as_json(held: HeldData, *, now: datetime) -> dict:
                 "starts_at": booking.starts_at.isoformat(),
                 "ends_at": booking.ends_at.isoformat(),
                 "timezone": booking.client_timezone,
-                "status": booking.status_label,
+                "status": str(booking.status_label),
                 "note": booking.client_note,
                 "booked_at": booking.created_at.isoformat(),
                 "cancelled_at": _iso(booking.cancelled_at),
@@ -142,9 +143,9 @@ def as_json(held: HeldData, *, now: datetime) -> dict:
         "intake_responses": [_intake_json(found) for found in held.intakes],
         "emails": [
             {
-                "kind": message.kind_label,
+                "kind": str(message.kind_label),
                 "date": (message.sent_at or message.created_at).isoformat(),
-                "status": message.status_label,
+                "status": str(message.status_label),
                 # Dropped a fortnight after sending (notifications.service.SENT_CONTENT_KEPT).
                 "subject": message.subject if message.content_dropped_at is None else None,
             }
@@ -154,7 +155,7 @@ def as_json(held: HeldData, *, now: datetime) -> dict:
             {
                 "amount": amount_text(payment.amount_cents, payment.currency),
                 "currency": payment.currency,
-                "status": payment.status_label,
+                "status": str(payment.status_label),
                 "created_at": payment.created_at.isoformat(),
                 "paid_at": _iso(payment.paid_at),
                 "refunded": amount_text(payment.refunded_cents, payment.currency),
@@ -178,7 +179,7 @@ def _intake_json(found: IntakeSummary) -> dict:
         "form": found.definition.title,
         "form_version": response.version.number,
         "booking_starts_at": response.booking.starts_at.isoformat(),
-        "status": response.status_label,
+        "status": str(response.status_label),
         "started_at": response.started_at.isoformat(),
         "updated_at": response.updated_at.isoformat(),
         "submitted_at": _iso(response.submitted_at),

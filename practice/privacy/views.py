@@ -2,10 +2,11 @@
 practitioner's list of erasure requests to confirm."""
 from datetime import datetime, timezone
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from practice.booking import service as booking_service
+from practice.booking.recovery import booking_for_link
 from practice.intake.models import ErasureRequest
 from practice.privacy import service
 from practice.security.audit import Actor
@@ -28,10 +29,7 @@ def _now() -> datetime:
 
 
 def _booking_or_404(token: str):
-    booking = booking_service.booking_for_manage_token(token, current_app.config["SECRET_KEY"])
-    if booking is None:
-        abort(404)
-    return booking
+    return booking_for_link(token)
 
 
 def _client_actor(booking) -> Actor:
@@ -82,8 +80,7 @@ def request_erasure(token: str):
         flash(refused.message, "info")
     else:
         flash(
-            "Thank you. We've passed your request on to your practitioner, who will confirm it. "
-            "There's nothing more you need to do.",
+            _("Thank you. We've passed your request on to your practitioner, who will confirm it. There's nothing more you need to do."),
             "success",
         )
     return redirect(url_for("privacy.erasure", token=token), code=303)

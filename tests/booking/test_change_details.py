@@ -160,7 +160,7 @@ def test_an_unknown_link_is_not_found(client):
 @pytest.mark.parametrize(
     "field, value, message",
     [
-        ("pronouns", "she/\x07her", HIDDEN_CHARACTER_MESSAGE),
+        ("pronouns", "she/\x07her", str(HIDDEN_CHARACTER_MESSAGE)),
         ("note", "x" * 10_000, KIND_NOTE_MESSAGE),
         ("phone", "call me", "Please use only digits, spaces and + - ( ) in a phone number."),
         ("preferred_name", "J" * 121, "Please keep this to 120 characters or fewer."),

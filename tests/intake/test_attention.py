@@ -102,7 +102,7 @@ def test_the_email_says_when_the_session_is_in_the_practices_zone(any_app, flagg
         (email,) = attention_emails()
 
     assert f"{local:%A}, {local.day} {local:%B %Y}, {local:%H:%M}" in email.body_text
-    assert "(Pacific/Kiritimati time)" in email.body_text
+    assert "(Kiritimati time, UTC+14)" in email.body_text
 
 
 def test_the_link_in_the_email_opens_the_intake_for_its_practitioner(any_app, flagged):

@@ -2,21 +2,7 @@
 import pytest
 
 from practice import worker
-from tests.notifications.support import SENDER, SmtpServer
-
-
-@pytest.fixture
-def smtp_server():
-    """aiosmtpd on a free loopback port, collecting what arrives (`.received`)."""
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def mail_app(make_app, smtp_server, tmp_path):
-    """An app on SQLite that sends to the test SMTP server."""
-    return make_app(**smtp_server.config(), MAIL_FILE_DIR=str(tmp_path / "mail"))
+from tests.notifications.support import SENDER
 
 
 def _file_mail(tmp_path) -> dict:

@@ -122,8 +122,8 @@ def test_client_emails_give_times_in_the_clients_zone_and_name_it(app):
         sent = snapshot()[MessageKind.booking_confirmed]
 
         assert sent.subject.endswith("Tue 3 March, 05:00")
-        assert "Tuesday, 3 March 2026, 05:00–06:00 (America/Toronto time)" in sent.text
-        assert "America/Toronto time" in sent.html
+        assert "Tuesday, 3 March 2026, 05:00–06:00 (Toronto time, UTC\u22125)" in sent.text
+        assert "(Toronto time, UTC\u22125)" in sent.html
 
 
 def test_practitioner_emails_give_times_in_the_practitioners_zone(app):
@@ -132,7 +132,7 @@ def test_practitioner_emails_give_times_in_the_practitioners_zone(app):
         service.owe_booking_confirmed(booking, now=NOW)
         sent = snapshot()[MessageKind.practitioner_new_booking]
 
-        assert "Tuesday, 3 March 2026, 19:00–20:00 (Asia/Tokyo time)" in sent.text
+        assert "Tuesday, 3 March 2026, 19:00–20:00 (Tokyo time, UTC+9)" in sent.text
 
 
 @pytest.mark.parametrize("kind", WITH_MANAGE_LINK, ids=lambda kind: kind.value)
@@ -212,6 +212,16 @@ def test_client_names_are_escaped_in_html(app):
 
         for message in sent.values():
             assert "<script>" not in message.html
+
+
+def test_practice_and_service_names_are_escaped_in_html(app):
+    # The refund's words are a .txt template shared with the text part: its HTML must still escape them.
+    with app.app_context():
+        practitioner = make_stillwater(practice_name="<i>Stillwater</i>", discreet_emails=False)
+        sent = owe_every_kind(make_booked(practitioner, service=make_service(practitioner, name="<b>Massage</b>")))
+
+        for message in sent.values():
+            assert "<i>" not in message.html and "<b>" not in message.html
 
 
 @pytest.mark.parametrize(
