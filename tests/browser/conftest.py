@@ -28,13 +28,9 @@ ROWAN = "rowan@stillwater.example"
 
 
 @pytest.fixture
-def demo_app(make_app):
-    """A fresh SQLite app holding the demo practice."""
-    # No SERVER_NAME, so redirects and manage links carry the live server's host and port.
-    app = make_app(SERVER_NAME=None)
-    result = app.test_cli_runner().invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
-    return app
+def demo_app(make_demo_app):
+    """A SQLite app of this test's own holding the demo practice."""
+    return make_demo_app()
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +57,8 @@ def make_demo_app(make_app, demo_seed):
 
     def build(**config):
         if not demo_seed.exists():
-            # Seeded as demo_app is, whatever `config` says: a test's mail server never sees the demo's emails.
+            # Whatever `config` says: a test's mail server never sees the demo's emails. No SERVER_NAME,
+            # so redirects and manage links carry the live server's host and port.
             seeding = make_app(SERVER_NAME=None)
             result = seeding.test_cli_runner().invoke(args=["seed-demo"])
             assert result.exit_code == 0, result.output
@@ -77,25 +74,6 @@ def make_demo_app(make_app, demo_seed):
 def base_url(demo_app):
     with serving(demo_app) as url:
         yield url
-
-
-@pytest.fixture
-def open_page(browser, base_url):
-    """open_page(timezone_id="Europe/London", **context_options): a phone-sized page on the served app."""
-    contexts = []
-
-    def open_(timezone_id: str = "Europe/London", **options):
-        context = browser.new_context(
-            base_url=base_url, viewport=PHONE, timezone_id=timezone_id, locale="en-GB", **options
-        )
-        # Local pages answer in milliseconds; fail fast rather than wait half a minute.
-        context.set_default_timeout(5_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture
@@ -115,6 +93,12 @@ def open_page_in(browser, base_url):
     yield open_
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def open_page(open_page_in):
+    """open_page(timezone_id="Europe/London", **context_options): a phone-sized page on the served app, in en-GB."""
+    return lambda timezone_id="Europe/London", **options: open_page_in("en-GB", timezone_id, **options)
 
 
 @pytest.fixture
