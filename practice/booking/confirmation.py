@@ -69,7 +69,7 @@ def booked(token: str):
         google_url=calendar.google_calendar_url(entry),
         outlook_url=calendar.outlook_calendar_url(entry),
         private_url=service.manage_url(booking),
-        change_details_url=_change_details_url(token),
+        change_details_url=url_for("manage_details.edit", token=token),
     )
 
 
@@ -114,6 +114,3 @@ def _booking_for(token: str) -> Booking:
         abort(render_link_not_valid(booking.practice))
     return booking
 
-
-def _change_details_url(token: str) -> str:
-    return url_for("manage_details.edit", token=token)
