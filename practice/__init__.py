@@ -108,7 +108,7 @@ def _register_after_commit_queueing(app: Flask) -> None:
     from practice import after_commit, worker
 
     # Imported for their subscriptions: the emails and refunds each booking change owes.
-    from practice.notifications import service  # noqa: F401
+    from practice.notifications import lost_link, service  # noqa: F401
     from practice.notifications.models import OutboxMessage, made_pending_again
     from practice.payments import service as payments  # noqa: F401
     from practice.payments.models import Refund

@@ -6,12 +6,11 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
 
-from practice.booking import service
+from practice.booking import calendar, service
 from practice.booking.models import Booking
 from practice.booking.recovery import booking_for_link, render_link_not_valid
 from practice.booking.states import BookingStatus
 from practice.catalog.models import LocationKind
-from practice.notifications import calendar, emails
 from practice.security.token_links import keep_link_private
 
 bp = Blueprint("booking_confirmation", __name__)
@@ -96,8 +95,7 @@ def place_of(booking: Booking) -> Place:
         address = detail or booking.practice.address.strip()
         return Place(kind, address=address, map_url=map_url(address) if address else "")
     if kind is LocationKind.video:
-        # The emails' rule: a link to press only when the detail is one whole web address.
-        video_url = emails.appointment(booking, booking.client_timezone).location_url
+        video_url = calendar.video_link(offered)
         return Place(kind, video_url=video_url, note="" if video_url else detail)
     return Place(kind, call_on=booking.client.phone.strip(), note=detail)
 

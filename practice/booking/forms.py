@@ -44,17 +44,20 @@ class ClientDetailsForm(ClientForm):
 
 
 class ChangeDetailsForm(ClientForm):
-    """What a client may change by their manage link: never their name on the booking nor their email."""
+    """What a client may change by their manage link: never their name on the booking nor their email.
 
-    preferred_name = StringField(lazy_gettext("Preferred name (optional)"), [_limit("preferred_name")])
-    pronouns = StringField(lazy_gettext("Pronouns (optional)"), [_limit("pronouns")])
-    phone = TelField(lazy_gettext("Phone (optional)"), [_limit("phone")])
+    The fields they share with booking are booking's own, with its labels and limits.
+    """
+
+    preferred_name = ClientDetailsForm.preferred_name
+    pronouns = ClientDetailsForm.pronouns
+    phone = ClientDetailsForm.phone
     contact_preference = RadioField(
         lazy_gettext("How may we contact you?"),
         choices=[SelectChoice(preference.value, label) for preference, label in CONTACT_PREFERENCE_LABELS.items()],
         default=ContactPreference.email_only.value,
     )
-    note = TextAreaField(lazy_gettext("Anything you'd like us to know (optional)"), [_limit("note")])
+    note = ClientDetailsForm.note
 
     @classmethod
     def for_booking(cls, booking) -> "ChangeDetailsForm":

@@ -1,15 +1,15 @@
 """Pages of the booking flow shared by its blueprint and the checkout (payments) that continues it."""
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 
 from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from practice.booking import free_times, service
+from practice.booking import service
 from practice.booking.states import BookingTerms
 from practice.booking.states import booking_terms as terms_at
-from practice.booking.times import places_word, shown_remaining, times_page
+from practice.booking.times import next_free_slot, places_word, shown_remaining, times_page
 from practice.catalog.pricing import describe
 from practice.payment_settings import online_payments_enabled
 from practice.sqltypes import MAX_ID
@@ -40,8 +40,7 @@ def render_taken(chosen, zone: str, start: datetime, message: str):
     """409: the time was taken; for a full group, the next gathering with places is offered."""
     if not chosen.is_group:
         return render_times(chosen, zone, 409, message)
-    later = free_times.open_slots(chosen, start, start + timedelta(days=chosen.practice.max_advance_days), now())
-    following = next((slot for slot in later if slot.start > start), None)
+    following = next_free_slot(chosen, start, now())
     full = _("This gathering is full.") if following else _("This gathering is full, and no later one has places yet.")
     # Two sentences, each translated whole: why the time went, then what is left.
     return render_times(chosen, zone, 409, f"{message} {full}", next_gathering=following)

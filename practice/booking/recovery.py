@@ -10,9 +10,9 @@ from werkzeug.exceptions import HTTPException
 
 from practice.accounts.models import Practice
 from practice.booking import service
+from practice.booking.lost_links import ADDRESS_LIMIT, InvalidAddress, checked_address, send_lost_links
 from practice.clients.service import normalised_email
 from practice.extensions import limiter
-from practice.notifications.lost_link import ADDRESS_LIMIT, InvalidAddress, checked_address, send_lost_links
 from practice.security.token_links import keep_link_private
 
 bp = Blueprint("recovery", __name__)

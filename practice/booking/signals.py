@@ -17,3 +17,5 @@ booking_cancelled = _signals.signal("booking-cancelled")
 booking_hold_released = _signals.signal("booking-hold-released")
 #: sender: the Booking, held until a first-time client confirms their email; keywords: now.
 booking_awaiting_email = _signals.signal("booking-awaiting-email")
+#: sender: the Client who asked for their links again; keywords: bookings (upcoming, soonest first), now.
+lost_links_requested = _signals.signal("lost-links-requested")

@@ -68,6 +68,14 @@ def _free_times(service: Service, first: date, zone: str, now: datetime, ignored
     return free_times.open_slots(service, window_start, window_end, now, ignore_booking_id=ignored)
 
 
+def next_free_slot(service: Service, after: datetime, now: datetime) -> Slot | None:
+    """The first free time that starts after `after`, within the advance window: for a full gathering, the next one."""
+    end = now + timedelta(days=service.practice.max_advance_days)
+    if after >= end:
+        return None
+    return next((slot for slot in free_times.open_slots(service, after, end, now) if slot.start > after), None)
+
+
 def _first_free_day(service: Service, after: date, zone: str, now: datetime, ignored: int | None) -> date | None:
     """The first local day with a free time beyond the first page, within the advance window."""
     start = days_window(after, DAYS_SHOWN, zone)[1]

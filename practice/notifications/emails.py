@@ -5,12 +5,13 @@ from datetime import datetime
 
 from babel.lists import format_list
 from flask import render_template
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from practice.accounts.models import Practice, Practitioner
+from practice.booking.calendar import video_link
 from practice.booking.models import Booking
 from practice.booking.states import ChangedBy, HoldReason
-from practice.catalog.models import LocationKind, Service
 from practice.i18n import in_locale
 from practice.timeformats import clock, formatting_locale, local_day, long_date, weekday_and_date, weekday_short_month_long
 from practice.zones import zone_label
@@ -122,25 +123,8 @@ def appointment(booking: Booking, zone: str) -> Appointment:
         # str(): a translated label is read now, in the email's language, not whenever it is shown.
         location_label=str(service.location_label),
         location_detail=service.location_detail,
-        location_url=_video_link(service),
+        location_url=video_link(service),
     )
-
-
-def appointment_title(booking: Booking) -> str:
-    """The calendar title, in the locale in force: the practice, and the service only if the practice allows it."""
-    practice = booking.practice.name
-    if booking.practice.discreet_emails:
-        return _("Appointment with %(practice)s", practice=practice)
-    return _("%(service)s with %(practice)s", service=booking.service.name, practice=practice)
-
-
-def location_text(service: Service) -> str:
-    """One line for a calendar's LOCATION: the address, or how to join."""
-    if not service.location_detail:
-        return str(service.location_label)
-    if service.location_kind is LocationKind.in_person:
-        return service.location_detail
-    return f"{service.location_label}: {service.location_detail}"
 
 
 def short_time(instant: datetime, zone: str) -> str:
@@ -307,12 +291,6 @@ def invitation(practice: Practice, *, invited_by: Practitioner, invitation_url: 
             invitation_url=invitation_url,
             expires_on=weekday_and_date(local_day(expires_at, practice.timezone)),
         )
-
-
-def _video_link(service: Service) -> str:
-    detail = service.location_detail
-    is_link = detail.startswith(("https://", "http://")) and not any(c.isspace() for c in detail)
-    return detail if service.location_kind is LocationKind.video and is_link else ""
 
 
 def _about(

@@ -2,35 +2,23 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from email_validator import validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from practice.accounts.models import Practitioner, Role
 from practice.booking import service as booking_service
 from practice.booking.models import Booking
-from practice.clients.service import normalised_email
-from practice.email_addresses import address_problem
-from practice.extensions import begin_write_transaction, db
+from practice.booking.signals import lost_links_requested
+from practice.extensions import db
 from practice.i18n import in_locale
 from practice.notifications import emails
 from practice.notifications import service as outbox
 from practice.notifications.emails import Appointment, RenderedEmail
 from practice.notifications.models import MessageKind, OutboxMessage
 
-#: The longest address the form takes (RFC 5321's limit for a path, as Client.email stores it).
-ADDRESS_LIMIT = 254
 #: At most one lost-link email per client in this time, whatever the form's rate limits say:
 #: those live in the limiter's storage, which may be one process's memory.
 RESEND_INTERVAL = timedelta(minutes=2)
-
-
-class InvalidAddress(Exception):
-    """What was typed is not an address we could write to; `message` is shown by the field."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -45,38 +33,11 @@ class LinkedBooking:
     manage_url: str
 
 
-def checked_address(typed) -> str:
-    """The address in the form clients are stored under, or InvalidAddress saying what to fix."""
-    typed = typed.strip() if isinstance(typed, str) else ""
-    if not typed:
-        raise InvalidAddress(_("Please give the email address you booked with."))
-    problem = address_problem(typed)
-    if problem:
-        raise InvalidAddress(problem)
-    # The ASCII form, as booking stores it: an internationalised domain finds the same client.
-    return normalised_email(validate_email(typed, check_deliverability=False, allow_smtputf8=False).ascii_email)
-
-
-def send_lost_links(practice_id: int, address: str, *, now: datetime) -> int:
-    """Owe `address` one email listing its upcoming bookings at the practice, each with a fresh link.
-
-    `address` comes from checked_address(). Returns how many bookings the email lists: 0 when
-    the address has none here, or was sent its list within RESEND_INTERVAL. A page must answer
-    alike whatever this returns: it would otherwise tell anyone who books where. One write
-    transaction, committed here.
-    """
-    begin_write_transaction()
-    try:
-        bookings = booking_service.upcoming_bookings_of(practice_id, address, now)
-        listed = 0
-        if bookings and not _sent_lately(bookings, now):
-            owe_lost_link(bookings, now=now)
-            listed = len(bookings)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    return listed
+@lost_links_requested.connect
+def _lost_links_requested(client, *, bookings: list[Booking], now: datetime, **_) -> None:
+    """Owe the client one email listing `bookings`, unless one went out within RESEND_INTERVAL."""
+    if not _sent_lately(bookings, now):
+        owe_lost_link(bookings, now=now)
 
 
 def owe_lost_link(bookings: list[Booking], *, now: datetime) -> OutboxMessage:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from practice.accounts.models import Invitation, Practice, Practitioner
 from practice.accounts.signals import password_reset_requested, practitioner_invited
 from practice.booking import links
+from practice.booking.calendar import CalendarMethod, appointment_title, booking_calendar, location_text, organizer_address
 from practice.booking.models import Booking
 from practice.booking.signals import (
     booking_awaiting_email,
@@ -29,7 +30,6 @@ from practice.intake.models import ErasureRequest, IntakeResponse
 from practice.intake.signals import erasure_requested, intake_needs_attention
 from practice.money import format_money
 from practice.notifications import emails
-from practice.notifications.calendar import CalendarMethod, booking_calendar, organizer_address
 from practice.notifications.emails import IntakeInvitation, RenderedEmail
 from practice.notifications.models import MessageKind, OutboxMessage, OutboxStatus
 from practice.payments.models import Refund
@@ -502,8 +502,8 @@ def _calendar(booking: Booking, method: CalendarMethod, now: datetime) -> str:
         return booking_calendar(
             booking,
             method=method,
-            summary=emails.appointment_title(booking),
-            location=emails.location_text(booking.service),
+            summary=appointment_title(booking),
+            location=location_text(booking.service),
             organizer=_organizer_address(booking.practice),
             now=now,
         )

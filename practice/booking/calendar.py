@@ -6,12 +6,13 @@ from datetime import datetime, timezone
 from email.utils import parseaddr
 from urllib.parse import quote, urlencode
 
-from flask_babel import gettext as _, lazy_gettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from icalendar import Calendar, Event, vCalAddress
 
 from practice.accounts.models import Practice
 from practice.booking.models import Booking
-from practice.notifications import emails
+from practice.catalog.models import LocationKind, Service
 
 PRODID = "-//Tend//Bookings//EN"
 #: What every calendar entry says in place of the manage link. Never the link itself: calendars
@@ -49,12 +50,36 @@ def event_uid(booking: Booking) -> str:
 def entry_for(booking: Booking) -> CalendarEntry:
     """The booking as a calendar entry, in the locale in force: the practice's name, and the service's only if the practice allows it."""
     return CalendarEntry(
-        title=emails.appointment_title(booking),
-        location=emails.location_text(booking.service),
+        title=appointment_title(booking),
+        location=location_text(booking.service),
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
         details=str(CHANGE_NOTE),
     )
+
+
+def appointment_title(booking: Booking) -> str:
+    """The calendar title, in the locale in force: the practice, and the service only if the practice allows it."""
+    practice = booking.practice.name
+    if booking.practice.discreet_emails:
+        return _("Appointment with %(practice)s", practice=practice)
+    return _("%(service)s with %(practice)s", service=booking.service.name, practice=practice)
+
+
+def location_text(service: Service) -> str:
+    """One line for a calendar's LOCATION: the address, or how to join."""
+    if not service.location_detail:
+        return str(service.location_label)
+    if service.location_kind is LocationKind.in_person:
+        return service.location_detail
+    return f"{service.location_label}: {service.location_detail}"
+
+
+def video_link(service: Service) -> str:
+    """The video link to press, when the detail is one whole web address; otherwise none."""
+    detail = service.location_detail
+    is_link = detail.startswith(("https://", "http://")) and not any(c.isspace() for c in detail)
+    return detail if service.location_kind is LocationKind.video and is_link else ""
 
 
 def organizer_address(practice: Practice, default_sender: str) -> str:
@@ -73,7 +98,7 @@ def booking_calendar(
 ) -> str:
     """An iCalendar object holding one VEVENT for `booking`, as text with CRLF line endings.
 
-    `summary` is already discreet (see emails.appointment_title). Calendars match the event
+    `summary` is already discreet (see appointment_title). Calendars match the event
     by UID and keep the highest SEQUENCE, so a reschedule or cancel replaces the old entry.
     The description is in the locale in force: wrap the call in in_locale(booking.locale) for a client's email.
     """
