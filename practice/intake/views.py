@@ -3,6 +3,7 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from practice.booking import service as booking_service
 from practice.intake import client_forms, service
 from practice.security.token_links import keep_link_private
 from practice.timeformats import local_day
@@ -40,7 +41,11 @@ def _keep_intake_links_private(response):
 
 @bp.errorhandler(LinkNotRight)
 def _link_not_right(error: LinkNotRight):
-    return render_template("intake/client/link_not_right.html", booking=error.booking, token=error.token), 404
+    # Whom to ask for fresh links: the booking's practice, or an install's only one.
+    practices = [error.booking.practice] if error.booking else booking_service.all_practices()
+    practice = practices[0] if len(practices) == 1 else None
+    page = render_template("intake/client/link_not_right.html", booking=error.booking, token=error.token, practice=practice)
+    return page, 404
 
 
 @bp.errorhandler(FormsClosed)
