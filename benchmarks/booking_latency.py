@@ -11,26 +11,28 @@ Each scenario is a deployment of its own: a fresh SQLite database and queue, the
 server (aiosmtpd) in this process. Requests alternate between the two deployments, so a
 busy machine slows both alike.
 """
-import argparse
-import http.client
-import json
-import os
-import signal
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from datetime import time as clock
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-# A script, not a module: make the project importable without installing it.
+# Run as a script, this folder would come first on the path, and its http.py would shadow the
+# standard library's http (imported by http.client, urllib and Flask): the project root goes there.
 PROJECT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT))
+sys.path[0] = str(PROJECT)
+
+import argparse  # noqa: E402
+import http.client  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from contextlib import ExitStack, contextmanager  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from datetime import datetime, timedelta, timezone  # noqa: E402
+from datetime import time as clock  # noqa: E402
+from zoneinfo import ZoneInfo  # noqa: E402
 
 from flask_migrate import upgrade  # noqa: E402
 

@@ -16,29 +16,30 @@ slot. Figures, in milliseconds:
 Stripe waits up to 20 seconds for a webhook's answer; the target here is a p95 under 500 ms
 for the first delivery and under 50 ms for a replay.
 """
-import argparse
-import json
-import statistics
 import sys
-import tempfile
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from datetime import datetime, timedelta
-from datetime import time as clock
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-# A script, not a module: make the project importable without installing it.
+# Run as a script, this folder would come first on the path, and its http.py would shadow the
+# standard library's http (imported by http.client, urllib and Flask): the project root goes there.
 PROJECT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT))
+sys.path[0] = str(PROJECT)
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import urllib.error  # noqa: E402
+import urllib.parse  # noqa: E402
+import urllib.request  # noqa: E402
+from datetime import datetime, timedelta  # noqa: E402
+from datetime import time as clock  # noqa: E402
+from zoneinfo import ZoneInfo  # noqa: E402
 
 from flask_migrate import upgrade  # noqa: E402
 
 from practice import create_app  # noqa: E402
 from practice.catalog.pricing import PaymentMode  # noqa: E402
-from practice.extensions import db  # noqa: E402
 from practice.timeformats import instant_for_url  # noqa: E402
 from tests.factories import make_practitioner, make_service, make_weekly_hours, service_path  # noqa: E402
 from tests.live_server import serving  # noqa: E402

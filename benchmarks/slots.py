@@ -6,19 +6,22 @@ The engine should cost what the window asks for, not what the past holds (DESIGN
 invariant 2), so the median at 100 000 past bookings should stay within 1.5× the median
 at none, and under 10 ms.
 """
-import argparse
-import random
-import statistics
 import sys
-import tempfile
-import time
-from datetime import datetime, timedelta, timezone
-from datetime import time as clock
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-# A script, not a module: make the project importable without installing it.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# Run as a script, this folder would come first on the path, and its http.py would shadow the
+# standard library's http (imported by http.client, urllib and Flask): the project root goes there.
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(PROJECT)
+
+import argparse  # noqa: E402
+import random  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from datetime import datetime, timedelta, timezone  # noqa: E402
+from datetime import time as clock  # noqa: E402
+from zoneinfo import ZoneInfo  # noqa: E402
 
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import insert  # noqa: E402

@@ -60,7 +60,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from practice import errors
+    from practice import errors, health
     from practice.accounts import views as accounts
     from practice.admin import views as admin
     from practice.api import views as api
@@ -96,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(payments.bp)
     app.register_blueprint(payments_admin.bp)
     app.register_blueprint(i18n.bp)
+    app.register_blueprint(health.bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -92,6 +92,12 @@ def formatting_locale(locale: Locale | str | None = None) -> Locale:
     return _parsed(DEFAULT_LOCALE)
 
 
+@lru_cache(maxsize=4096)
+def _day_text(day: date, skeleton: str, locale: Locale) -> str:
+    # The day pages name the same few weeks of days on every request.
+    return format_date(day, _skeleton_pattern(skeleton, locale), locale=locale)
+
+
 @lru_cache(maxsize=64)
 def _parsed(name: str) -> Locale:
     return Locale.parse(name)
@@ -104,26 +110,22 @@ def clock(value: datetime, zone: str, locale: Locale | str | None = None) -> str
 
 def weekday_and_date(day: date, locale: Locale | str | None = None) -> str:
     """"Monday 2 March" (en_GB), "Monday, March 2" (en_US), "lunes, 2 de marzo" (es)."""
-    chosen = formatting_locale(locale)
-    return format_date(day, _skeleton_pattern("MMMMEEEEd", chosen), locale=chosen)
+    return _day_text(day, "MMMMEEEEd", formatting_locale(locale))
 
 
 def short_day(day: date, locale: Locale | str | None = None) -> str:
     """"Mon 2 Mar" (en_GB), "Mon, Mar 2" (en_US), "lun, 2 mar" (es)."""
-    chosen = formatting_locale(locale)
-    return format_date(day, _skeleton_pattern("MMMEd", chosen), locale=chosen)
+    return _day_text(day, "MMMEd", formatting_locale(locale))
 
 
 def weekday_short_month_long(day: date, locale: Locale | str | None = None) -> str:
     """"Tue 3 March" (en_GB), "Tue, March 3" (en_US), "mar, 3 de marzo" (es): a day for a subject line."""
-    chosen = formatting_locale(locale)
-    return format_date(day, _skeleton_pattern("MMMMEd", chosen), locale=chosen)
+    return _day_text(day, "MMMMEd", formatting_locale(locale))
 
 
 def long_date(day: date, locale: Locale | str | None = None) -> str:
     """"Monday, 2 March 2026" (en_GB), "Monday, March 2, 2026" (en_US), "lunes, 2 de marzo de 2026" (es)."""
-    chosen = formatting_locale(locale)
-    return format_date(day, _skeleton_pattern("yMMMMEEEEd", chosen), locale=chosen)
+    return _day_text(day, "yMMMMEEEEd", formatting_locale(locale))
 
 
 def long_instant(value: datetime, zone: str, locale: Locale | str | None = None) -> str:

@@ -116,6 +116,9 @@ class Practitioner(UserMixin, db.Model):
     #: Raised by logging out and by a password change: every session cookie carrying an older
     #: value stops working (see accounts.views.load_practitioner).
     session_version: Mapped[int] = mapped_column(server_default="0")
+    #: Replaced by database triggers whenever their hours, date overrides, time off or bookings
+    #: change (migration 0009): what the web processes keep in memory of those is kept under it.
+    schedule_version: Mapped[str] = mapped_column(String(32), server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
 
     membership: Mapped["Membership"] = relationship(back_populates="practitioner", uselist=False, lazy="joined")

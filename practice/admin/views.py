@@ -1,6 +1,5 @@
 """The practitioner's panel: upcoming bookings by day, one booking, moving and cancelling it."""
 from datetime import datetime, timedelta, timezone
-from functools import partial
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -9,6 +8,7 @@ from practice.admin import service
 from practice.admin.forms import CancelForm, RescheduleForm
 from practice.booking import service as booking_service
 from practice.booking.models import Booking
+from practice.booking.pages import links_to
 from practice.booking.times import times_page
 from practice.notifications import service as notifications
 from practice.security.authz import found_or_404
@@ -179,7 +179,7 @@ def _render_new_times(booking: Booking, zone: str, status: int, message: str | N
             message=message,
             times=times,
             zone=zone,
-            times_url=partial(url_for, "admin.reschedule_times", booking_id=booking.id),
+            times_url=links_to("admin.reschedule_times", booking_id=booking.id),
             choose_url=lambda slot: url_for(
                 "admin.reschedule_confirm", booking_id=booking.id, start=instant_for_url(slot.start), tz=zone
             ),

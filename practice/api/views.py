@@ -7,8 +7,10 @@ from practice.api.openapi import openapi_document
 from practice.booking import free_times, service
 from practice.booking.times import places_word, shown_remaining
 from practice.errors import error_response
-from practice.extensions import csrf, limiter
+from practice.extensions import csrf, limiter, read_without_transaction
+from practice.freshness import revalidated
 from practice.i18n import current_locale
+from practice.scheduling.slots import Slot
 from practice.sqltypes import MAX_ID
 from practice.timeformats import days_window, instant_in_zone, is_known_timezone, local_day, parse_day, parse_instant
 
@@ -73,24 +75,27 @@ def slots():
         problems["tz"] = "Give an IANA timezone such as Europe/London."
     if problems:
         return error_response(400, "Some parameters need another look.", problems)
-    chosen = service.published_service_by_id(service_id)
-    if chosen is None:
+    read_without_transaction()
+    # Plain values in one row rather than ORM objects: this is the busiest read of all.
+    published = service.published_offer(service_id)
+    if published is None:
         return error_response(404, "No published service has that id.")
     window_start, window_end = days_window(first, (last - first).days + 1, zone)
-    free = free_times.open_slots(chosen, window_start, window_end, _now())
-    return jsonify(
+    free = free_times.open_slots(published.offer, window_start, window_end, _now(), version=published.schedule_version)
+    capacity = published.offer.spec.capacity
+    return revalidated(jsonify({"slots": _slots_json(free, zone, capacity, published.exact_group_places)}))
+
+
+def _slots_json(free: list[Slot], zone: str, capacity: int, exact: bool) -> list[dict]:
+    return [
         {
-            "slots": [
-                {
-                    "start": instant_in_zone(s.start, zone),
-                    "end": instant_in_zone(s.end, zone),
-                    "remaining": shown_remaining(s.remaining, chosen.capacity, chosen.practice.exact_group_places),
-                    "places": places_word(s.remaining, chosen.capacity),
-                }
-                for s in free
-            ]
+            "start": instant_in_zone(s.start, zone),
+            "end": instant_in_zone(s.end, zone),
+            "remaining": shown_remaining(s.remaining, capacity, exact),
+            "places": places_word(s.remaining, capacity),
         }
-    )
+        for s in free
+    ]
 
 
 @bp.post("/v1/bookings")

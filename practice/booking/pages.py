@@ -1,6 +1,7 @@
 """Pages of the booking flow shared by its blueprint and the checkout (payments) that continues it."""
+from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import partial
+from urllib.parse import urlencode
 
 from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
@@ -95,9 +96,9 @@ def places_text(chosen, slot) -> str:
     return _("A few places left") if places_word(slot.remaining, chosen.capacity) == "few" else _("Places available")
 
 
-def render_times(chosen, zone: str, status: int, message: str | None = None, next_gathering=None):
+def render_times(chosen, zone: str, status: int, message: str | None = None, next_gathering=None, times=None):
     """The service page with its day and time picker, and `message` above it (with, for a full group, the next one)."""
-    times = times_page_for(chosen, zone)
+    times = times or times_page_for(chosen, zone)
     where = service_address(chosen)
     return (
         render_template(
@@ -109,7 +110,7 @@ def render_times(chosen, zone: str, status: int, message: str | None = None, nex
             **picker(
                 times,
                 zone,
-                times_url=partial(url_for, "booking.service_page", **where),
+                times_url=links_to("booking.service_page", **where),
                 choose_url=lambda slot: url_for("booking.details", **where, start=instant_for_url(slot.start), tz=zone),
             ),
         ),
@@ -121,15 +122,31 @@ def render_details(chosen, form, start: datetime, zone: str, status: int = 200, 
     return render_template("booking/details.html", service=chosen, form=form, start=start, zone=zone, message=message), status
 
 
-def times_page_for(chosen, zone: str, moving=None):
+def times_page_for(chosen, zone: str, moving=None, at: datetime | None = None):
     return times_page(
         chosen,
         zone=zone,
         first=parse_day(request.values.get("from")),
         day=parse_day(request.values.get("day")),
-        now=now(),
+        now=at or now(),
         moving=moving,
     )
+
+
+#: The characters werkzeug leaves unescaped in a query string, so these links read as url_for's would.
+_QUERY_SAFE = "!$'()*,/:;?@"
+
+
+def links_to(endpoint: str, **values) -> Callable[..., str]:
+    """url_for(endpoint, **values, **query), for the many links of one page to itself (two weeks of days):
+    the path is built once, and each link only adds its query string."""
+    path = url_for(endpoint, **values)
+
+    def link(**query) -> str:
+        given = {name: value for name, value in query.items() if value is not None}
+        return f"{path}?{urlencode(given, safe=_QUERY_SAFE)}" if given else path
+
+    return link
 
 
 def picker(times, zone: str, *, times_url, choose_url) -> dict:

@@ -4,6 +4,7 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import UTC, datetime, timedelta
 
 from babel.numbers import format_decimal
@@ -11,7 +12,8 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext, ngettext
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.orm import contains_eager
 from sqlalchemy.exc import IntegrityError
 
 from practice.accounts.models import Practice, Practitioner
@@ -41,7 +43,7 @@ from practice.clients.service import ClientContact, client_for, normalised_email
 from practice.email_addresses import unreachable_address_reason
 from practice.extensions import begin_write_transaction, db
 from practice.payment_settings import online_payments_enabled
-from practice.scheduling.availability import service_spec
+from practice.scheduling.availability import Offer, service_spec
 from practice.scheduling.slots import Interval, blocked_interval
 from practice.timeformats import formatting_locale, is_known_timezone
 
@@ -830,22 +832,63 @@ def practitioner_of(practice_id: int, slug: str) -> Practitioner | None:
     return practitioner if practitioner is not None and practitioner.practice_id == practice_id else None
 
 
+#: Built once, with the practice and the practitioner loaded in the same query: the public pages
+#: and the slots API read both, and building the statement costs more than running it.
+_PUBLISHED_SERVICE = (
+    select(Service)
+    .join(Service.practice)
+    .join(Service.practitioner)
+    .options(contains_eager(Service.practice), contains_eager(Service.practitioner))
+    .where(Service.id == bindparam("service"), Service.status == ServiceStatus.published)
+)
+_PUBLISHED_SERVICE_AT = _PUBLISHED_SERVICE.where(
+    Practice.slug == bindparam("practice_slug"), Practitioner.slug == bindparam("practitioner_slug")
+)
+
+
 def published_service(practice_slug: str, practitioner_slug: str, service_id: int) -> Service | None:
     """The published service with this id, if it is offered by that practitioner of that practice."""
-    return db.session.scalar(
-        select(Service)
-        .join(Practice, Service.practice_id == Practice.id)
-        .join(Practitioner, Service.practitioner_id == Practitioner.id)
-        .where(
-            Service.id == service_id,
-            Practice.slug == practice_slug,
-            Practitioner.slug == practitioner_slug,
-            Service.status == ServiceStatus.published,
-        )
-    )
+    values = {"service": service_id, "practice_slug": practice_slug, "practitioner_slug": practitioner_slug}
+    return db.session.scalar(_PUBLISHED_SERVICE_AT, values)
 
 
 def published_service_by_id(service_id: int) -> Service | None:
-    return db.session.scalar(
-        select(Service).where(Service.id == service_id, Service.status == ServiceStatus.published)
+    return db.session.scalar(_PUBLISHED_SERVICE, {"service": service_id})
+
+
+class PublishedOffer(NamedTuple):
+    offer: Offer
+    #: The practice shows a group's exact places left, not "a few" (see times.shown_remaining).
+    exact_group_places: bool
+    #: The practitioner's schedule_version, read in the same statement, before anything it stands for.
+    schedule_version: str
+
+
+_service, _practice, _practitioner = Service.__table__.c, Practice.__table__.c, Practitioner.__table__.c
+_PUBLISHED_OFFER = (
+    select(
+        _service.id, _service.duration_minutes, _service.buffer_before_minutes, _service.buffer_after_minutes,
+        _service.capacity, _service.slot_step_minutes, _service.practitioner_id, _service.own_hours,
+        _practice.timezone, _practice.min_notice_minutes, _practice.max_advance_days, _practice.exact_group_places,
+        _practitioner.schedule_version,
     )
+    .join_from(Service.__table__, Practice.__table__, _service.practice_id == _practice.id)
+    .join(Practitioner.__table__, _service.practitioner_id == _practitioner.id)
+    .where(_service.id == bindparam("service"), _service.status == ServiceStatus.published)
+)
+
+
+def published_offer(service_id: int) -> PublishedOffer | None:
+    """A published service as its free times need it, read as one row of plain values: for the slots API."""
+    row = db.session.execute(_PUBLISHED_OFFER, {"service": service_id}).one_or_none()
+    if row is None:
+        return None
+    offer = Offer(
+        spec=service_spec(row),
+        practitioner_id=row.practitioner_id,
+        own_hours=row.own_hours,
+        timezone=row.timezone,
+        min_notice=timedelta(minutes=row.min_notice_minutes),
+        max_advance=timedelta(days=row.max_advance_days),
+    )
+    return PublishedOffer(offer, row.exact_group_places, row.schedule_version)

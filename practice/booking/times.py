@@ -4,10 +4,11 @@ from datetime import date, datetime, timedelta
 from itertools import groupby
 
 from practice.booking import free_times
+from practice.booking.free_times import FreeTimes
 from practice.booking.models import Booking
 from practice.catalog.models import Service
 from practice.scheduling.slots import Slot
-from practice.timeformats import days_window, local_day
+from practice.timeformats import day_start, days_window, local_day
 
 #: At most this many places left reads as "a few places left" (never more than half a group).
 FEW_PLACES = 3
@@ -27,6 +28,8 @@ class TimesPage:
     day: date | None
     later: date
     earlier: date | None
+    #: Until when the same page, asked again, lists the same times if nothing is written meanwhile.
+    true_until: datetime
 
 
 def times_page(
@@ -46,11 +49,13 @@ def times_page(
     chosen_page = first is not None and today <= first <= today + FURTHEST_PAGE
     first = first if chosen_page else today
     ignored = moving.id if moving else None
-    free = _free_times(service, first, zone, now, ignored)
-    if not free and not chosen_page:
+    found = _free_times(service, first, zone, now, ignored)
+    if not found.slots and not chosen_page:
         # Nothing in the first two weeks (a monthly circle, say): open where the times begin.
+        # Found by a search to the booking window's edge, which moves with the clock: never kept.
         first = _first_free_day(service, first, zone, now, ignored) or first
-        free = _free_times(service, first, zone, now, ignored)
+        found = FreeTimes(_free_times(service, first, zone, now, ignored).slots, true_until=now)
+    free = found.slots
     if moving is not None:
         free = [slot for slot in free if slot.start != moving.starts_at]
     days = {day: list(group) for day, group in groupby(free, key=lambda slot: local_day(slot.start, zone))}
@@ -60,12 +65,14 @@ def times_page(
         day=day if day in days else None,
         later=first + timedelta(days=DAYS_SHOWN),
         earlier=max(today, first - timedelta(days=DAYS_SHOWN)) if first > today else None,
+        # Tomorrow the page opens on another day.
+        true_until=min(found.true_until, day_start(today + timedelta(days=1), zone)),
     )
 
 
-def _free_times(service: Service, first: date, zone: str, now: datetime, ignored: int | None) -> list[Slot]:
+def _free_times(service: Service, first: date, zone: str, now: datetime, ignored: int | None) -> FreeTimes:
     window_start, window_end = days_window(first, DAYS_SHOWN, zone)
-    return free_times.open_slots(service, window_start, window_end, now, ignore_booking_id=ignored)
+    return free_times.free_times(service, window_start, window_end, now, ignore_booking_id=ignored)
 
 
 def next_free_slot(service: Service, after: datetime, now: datetime) -> Slot | None:

@@ -284,7 +284,9 @@ class _ConflictIndex:
         span_start: datetime,
         span_end: datetime,
     ) -> None:
-        self._service = service
+        self._capacity = service.capacity
+        self._reach_before = service.buffer_before
+        self._reach_after = service.duration + service.buffer_after
         # One linear pass keeps only entries that can touch a candidate in the window (past
         # ones fail the first test), normalised to UTC so later comparisons are plain and exact.
         relevant = [
@@ -308,14 +310,17 @@ class _ConflictIndex:
                     self._joiners.setdefault(entry.start, []).append(entry)
 
     def remaining_seats(self, start: datetime) -> int:
-        blocked = blocked_interval(self._service, start)
-        if _count_overlapping(self._off_starts, self._off_ends, blocked) > 0:
+        # The blocked interval's ends, as blocked_interval() gives them, without building and checking one per candidate.
+        blocked_start, blocked_end = start - self._reach_before, start + self._reach_after
+        if _count_overlapping(self._off_starts, self._off_ends, blocked_start, blocked_end) > 0:
             return 0
-        joiners = [j for j in self._joiners.get(start, ()) if _overlaps(j, blocked)]
-        others = _count_overlapping(self._busy_starts, self._busy_ends, blocked) - len(joiners)
+        joiners = [
+            j for j in self._joiners.get(start, ()) if j.blocked_start < blocked_end and j.blocked_end > blocked_start
+        ]
+        others = _count_overlapping(self._busy_starts, self._busy_ends, blocked_start, blocked_end) - len(joiners)
         if others > 0:
             return 0
-        return self._service.capacity - sum(j.seats for j in joiners)
+        return self._capacity - sum(j.seats for j in joiners)
 
 
 def _in_utc(entry: BusyInterval) -> BusyInterval:
@@ -329,9 +334,6 @@ def _in_utc(entry: BusyInterval) -> BusyInterval:
     )
 
 
-def _count_overlapping(starts: list[datetime], ends: list[datetime], interval: Interval) -> int:
-    return bisect_left(starts, interval.end) - bisect_right(ends, interval.start)
-
-
-def _overlaps(entry: BusyInterval, interval: Interval) -> bool:
-    return entry.blocked_start < interval.end and entry.blocked_end > interval.start
+def _count_overlapping(starts: list[datetime], ends: list[datetime], start: datetime, end: datetime) -> int:
+    """How many of the intervals (sorted `starts`, sorted `ends`) overlap [start, end)."""
+    return bisect_left(starts, end) - bisect_right(ends, start)

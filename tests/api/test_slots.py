@@ -182,3 +182,44 @@ def test_slots_set_no_cookie(client, offer):
 
     assert response.status_code == 200
     assert "Set-Cookie" not in response.headers
+
+
+def _slots_response(client, offer, day, **headers):
+    query = {"service": offer.id, "start": day.isoformat(), "end": day.isoformat(), "tz": PRACTICE_ZONE}
+    return client.get("/api/v1/slots", query_string=query, headers=headers)
+
+
+@pytest.mark.parametrize("read", ["api", "page"])
+def test_an_unchanged_answer_is_confirmed_with_304_and_a_changed_one_sent_again(client, offer, read):
+    day = soon(PRACTICE_ZONE)
+
+    def fetch(**headers):
+        if read == "api":
+            return _slots_response(client, offer, day, **headers)
+        return client.get(offer.path, query_string={"day": day.isoformat()}, headers=headers)
+
+    first = fetch()
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "private, no-cache"
+
+    again = fetch(**{"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.get_data() == b""
+
+    taken = api_slots(client, offer.id, day, day, PRACTICE_ZONE)[0]["start"]
+    booked = client.post(
+        "/api/v1/bookings",
+        json={"service": offer.id, "start": taken, "name": "Jo", "email": "jo@example.org", "timezone": PRACTICE_ZONE},
+    )
+    assert booked.status_code == 201
+
+    after = fetch(**{"If-None-Match": etag})
+    assert after.status_code == 200
+    assert after.headers["ETag"] != etag
+
+
+def test_a_refusal_carries_no_etag(client, offer):
+    response = client.get("/api/v1/slots", query_string={"service": offer.id, "start": "soon", "end": "", "tz": "Mars"})
+
+    assert response.status_code == 400
+    assert "ETag" not in response.headers
