@@ -61,7 +61,9 @@ worker: migrate
 test: install-dev translations
 	$(BIN)/python -m pytest -n 2
 
-bench: install-dev
+# benchmarks/http.py drives gunicorn with wrk when it is installed (apt-get install wrk), else with Python clients.
+bench: install-dev translations
+	$(BIN)/python benchmarks/http.py
 	$(BIN)/python benchmarks/slots.py
 	$(BIN)/python benchmarks/booking_latency.py
 	$(BIN)/python benchmarks/payments.py

@@ -11,6 +11,9 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import Pool
+
+from practice import sqlite_writers
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -55,10 +58,49 @@ def _configure_sqlite(dbapi_connection, connection_record):
 def _begin_sqlite(connection):
     if connection.dialect.name != "sqlite":
         return
-    immediate = connection.get_execution_options().get(SQLITE_BEGIN_IMMEDIATE, False)
     # Straight to the driver: every request opens a transaction, and SQLAlchemy's statement
     # machinery around a bare BEGIN would cost more than SQLite takes to run it.
-    connection.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    driver = connection.connection.dbapi_connection
+    if not connection.get_execution_options().get(SQLITE_BEGIN_IMMEDIATE, False):
+        driver.execute("BEGIN")
+        return
+    sqlite_writers.take_turn(connection.info, connection.engine.url.database)
+    try:
+        driver.execute("BEGIN IMMEDIATE")
+    except BaseException:
+        sqlite_writers.end_turn(connection.info)
+        raise
+
+
+@event.listens_for(Engine, "commit")
+def _commit_then_end_turn(connection):
+    if sqlite_writers.TURN in connection.info:
+        # This event comes before SQLAlchemy's own commit, which then finds nothing left to do:
+        # the next writer is let in once the commit is on disk, not while it is being written.
+        try:
+            connection.connection.dbapi_connection.commit()
+        finally:
+            sqlite_writers.end_turn(connection.info)
+
+
+@event.listens_for(Engine, "rollback")
+def _rollback_then_end_turn(connection):
+    if sqlite_writers.TURN in connection.info:
+        try:
+            connection.connection.dbapi_connection.rollback()
+        finally:
+            sqlite_writers.end_turn(connection.info)
+
+
+@event.listens_for(Pool, "reset")
+def _end_turn_of_returned_connection(dbapi_connection, connection_record, reset_state):
+    # A connection returned mid-transaction: the pool rolls it back.
+    sqlite_writers.end_turn(connection_record.info)
+
+
+@event.listens_for(Pool, "invalidate")
+def _end_turn_of_dropped_connection(dbapi_connection, connection_record, exception):
+    sqlite_writers.end_turn(connection_record.info)
 
 
 def read_without_transaction() -> None:

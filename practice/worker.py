@@ -55,6 +55,9 @@ def build_huey(settings: dict) -> Huey:
         results=False,
         storage_class=LazySqliteStorage,
         filename=settings["HUEY_SQLITE_PATH"],
+        # No fsync per enqueue: the outbox row, written with the booking, is the promise and the
+        # queue only makes it prompt (after_commit.py); a task lost with the power, the sweep sends.
+        fsync=False,
     )
 
 

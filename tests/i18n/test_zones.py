@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 from html import unescape
 
 import pytest
+from markupsafe import escape
 
 from practice.i18n import in_locale
 from practice.zones import both_times, canonical_zones, zone_label, zone_menu
@@ -51,6 +52,17 @@ def test_the_selector_offers_places_not_aliases_grouped_by_region():
     assert set(offered) == set(canonical_zones())
     assert [choice.zone for choice in menu.suggested] == [PRACTICE_ZONE]
     assert menu.suggested[0].label == "London (UTC), the practice's time"
+
+
+def test_the_groups_are_rendered_once_a_day_as_they_would_be_one_by_one():
+    menu = zone_menu(PRACTICE_ZONE, PRACTICE_ZONE, now=datetime(2026, 1, 15, tzinfo=UTC))
+
+    groups = re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', str(menu.groups_html))
+    assert [unescape(label) for label, _ in groups] == [str(group.label) for group in menu.groups]
+    assert [re.findall(r'<option value="([^"]+)">([^<]+)</option>', choices) for _, choices in groups] == [
+        [(escape(c.zone), escape(c.label)) for c in group.choices] for group in menu.groups
+    ]
+    assert zone_menu(PRACTICE_ZONE, "America/New_York", now=datetime(2026, 1, 15, 23, tzinfo=UTC)).groups_html is menu.groups_html
 
 
 def test_the_zone_shown_comes_first_then_the_practices():
