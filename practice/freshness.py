@@ -13,4 +13,7 @@ def revalidated(response: Response) -> Response:
         return response
     response.headers["Cache-Control"] = "private, no-cache"
     response.add_etag()
+    # Most requests hold no copy: answering them needs no more than the ETag.
+    if not request.if_none_match:
+        return response
     return response.make_conditional(request)

@@ -1,9 +1,11 @@
 """The public JSON API: services, free slots and bookings, documented at /api/openapi.json."""
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from practice.api.openapi import openapi_document
+from practice.app_memory import AppMemory
 from practice.booking import free_times, service
 from practice.booking.times import places_word, shown_remaining
 from practice.errors import error_response
@@ -21,6 +23,8 @@ csrf.exempt(bp)
 MAX_WINDOW_DAYS = 62
 #: How far ahead a slots window may start (the booking page pages as far).
 MAX_DAYS_AHEAD = 366
+#: The slots API's answers, kept while their free times hold (see free_times.FreeTimes.true_until).
+_answers = AppMemory("slots_answers", size=1024)
 
 
 def _booking_rate_limit() -> str:
@@ -81,9 +85,26 @@ def slots():
     if published is None:
         return error_response(404, "No published service has that id.")
     window_start, window_end = days_window(first, (last - first).days + 1, zone)
-    free = free_times.open_slots(published.offer, window_start, window_end, _now(), version=published.schedule_version)
-    capacity = published.offer.spec.capacity
-    return revalidated(jsonify({"slots": _slots_json(free, zone, capacity, published.exact_group_places)}))
+    return revalidated(_slots_answer(published, window_start, window_end, zone, _now()))
+
+
+@dataclass(frozen=True)
+class _KeptAnswer:
+    body: bytes
+    worked_out_at: datetime
+    true_until: datetime
+
+
+def _slots_answer(published: service.PublishedOffer, start: datetime, end: datetime, zone: str, now: datetime) -> Response:
+    """The JSON of the free times, kept while they hold: `published` carries the schedule version."""
+    key = (published, start, end, zone)
+    kept = _answers.get(key)
+    if kept is None or not kept.worked_out_at <= now < kept.true_until:
+        found = free_times.free_times(published.offer, start, end, now, version=published.schedule_version)
+        free = _slots_json(found.slots, zone, published.offer.spec.capacity, published.exact_group_places)
+        kept = _KeptAnswer(jsonify({"slots": free}).get_data(), now, found.true_until)
+        _answers.put(key, kept)
+    return current_app.response_class(kept.body, mimetype="application/json")
 
 
 def _slots_json(free: list[Slot], zone: str, capacity: int, exact: bool) -> list[dict]:

@@ -3,11 +3,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import Response, abort, current_app, make_response, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from practice.booking import service
+from practice.booking import page_memory, service
 from practice.booking.states import BookingTerms
 from practice.booking.states import booking_terms as terms_at
 from practice.booking.times import next_free_slot, places_word, shown_remaining, times_page
@@ -94,6 +94,22 @@ def places_text(chosen, slot) -> str:
     if shown is not None:
         return ngettext("%(num)d place left", "%(num)d places left", shown)
     return _("A few places left") if places_word(slot.remaining, chosen.capacity) == "few" else _("Places available")
+
+
+def service_page(practice_slug: str, slug: str, service_id: int) -> Response:
+    """The service page with its day picker, from memory while nothing it shows has changed (see page_memory)."""
+    at = now()
+    key = page_memory.page_key(practice_slug, slug, service_id)
+    if (kept := page_memory.kept_page(key, at)) is not None:
+        return kept
+    chosen = service_or_404(practice_slug, slug, service_id)
+    zone = client_zone(chosen.practice.timezone)
+    times = times_page_for(chosen, zone, at=at)
+    response = make_response(render_times(chosen, zone, status=200, times=times))
+    # A page that wrote to the session (a CSRF token, say) belongs to this visitor alone.
+    if not session.modified:
+        page_memory.keep_page(key, response.get_data(), at, times.true_until)
+    return response
 
 
 def render_times(chosen, zone: str, status: int, message: str | None = None, next_gathering=None, times=None):

@@ -4,8 +4,8 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import NamedTuple
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from babel.numbers import format_decimal
 from email_validator import EmailNotValidError, validate_email
@@ -13,8 +13,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext, ngettext
 from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.orm import contains_eager
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from practice.accounts.models import Practice, Practitioner
 from practice.booking import free_times, links
@@ -715,6 +715,8 @@ def _release_expired_holds(
     _end_lapsed_holds(
         now,
         Booking.practitioner_id == practitioner_id,
+        # The lower bound keeps the index range to a day, not the practitioner's whole history.
+        Booking.blocked_start >= blocked.start - free_times.LONGEST_BLOCK,
         Booking.blocked_start < blocked.end,
         Booking.blocked_end > blocked.start,
         *(() if except_id is None else (Booking.id != except_id,)),

@@ -2,10 +2,10 @@
 import secrets
 from itertools import groupby
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from practice.booking import page_memory, pages, service
+from practice.booking import pages, service
 from practice.booking.forms import ClientDetailsForm, RescheduleForm
 from practice.booking.recovery import booking_for_link, render_link_not_valid
 from practice.extensions import limiter, read_without_transaction
@@ -93,16 +93,7 @@ def practitioner_page(practice_slug: str, slug: str):
 @bp.get("/book/<practice_slug>/<slug>/<int:service_id>")
 def service_page(practice_slug: str, slug: str, service_id: int):
     read_without_transaction()
-    now = pages.now()
-    key = page_memory.page_key(practice_slug, slug, service_id)
-    if (kept := page_memory.kept_page(key, now)) is not None:
-        return revalidated(kept)
-    chosen = pages.service_or_404(practice_slug, slug, service_id)
-    zone = pages.client_zone(chosen.practice.timezone)
-    times = pages.times_page_for(chosen, zone, at=now)
-    response = make_response(pages.render_times(chosen, zone, status=200, times=times))
-    page_memory.keep_page(key, response.get_data(), now, times.true_until)
-    return revalidated(response)
+    return revalidated(pages.service_page(practice_slug, slug, service_id))
 
 
 @bp.route("/book/<practice_slug>/<slug>/<int:service_id>/details", methods=["GET", "POST"])

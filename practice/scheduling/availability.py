@@ -15,7 +15,7 @@ from practice.app_memory import AppMemory
 from practice.catalog.models import Service
 from practice.extensions import db
 from practice.scheduling import slots
-from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours
+from practice.scheduling.models import DateOverride, TimeOff, WeeklyHours, hours_set
 
 #: Widening of a window so overrides on neighbouring local dates are seen in any zone.
 ZONE_MARGIN = timedelta(days=2)
@@ -28,28 +28,24 @@ _weekly, _override, _time_off = WeeklyHours.__table__.c, DateOverride.__table__.
 _VERSION = select(Practitioner.__table__.c.schedule_version).where(Practitioner.__table__.c.id == bindparam("practitioner"))
 
 
-def _owned_by(columns, service_id: int | None):
-    """One set of hours: a service's own (its id), or the practitioner's general ones (None)."""
-    owner = columns.service_id.is_(None) if service_id is None else columns.service_id == bindparam("service")
-    return (columns.practitioner_id == bindparam("practitioner"), owner)
-
-
-def _statements(service_id: int | None) -> tuple:
-    """Built once per kind of owner: building a statement costs more than running it."""
+def _statements(service) -> tuple:
+    """Built once for each kind of hours (None: general; a bound parameter: a service's own), as
+    building a statement costs more than running it."""
+    practitioner = bindparam("practitioner")
     return (
         select(_weekly.weekday, _weekly.start_time, _weekly.end_time)
-        .where(*_owned_by(_weekly, service_id))
+        .where(hours_set(_weekly, practitioner, service))
         .order_by(_weekly.weekday, _weekly.start_time),
         select(_override.day, _override.start_time, _override.end_time)
-        .where(*_owned_by(_override, service_id), _override.day >= bindparam("first_day"))
+        .where(hours_set(_override, practitioner, service), _override.day >= bindparam("first_day"))
         .order_by(_override.day, _override.start_time),
         select(_time_off.starts_at, _time_off.ends_at).where(
-            _time_off.practitioner_id == bindparam("practitioner"), _time_off.ends_at > bindparam("reach_from")
+            _time_off.practitioner_id == practitioner, _time_off.ends_at > bindparam("reach_from")
         ),
     )
 
 
-_GENERAL, _OWN = _statements(None), _statements(0)
+_GENERAL, _OWN = _statements(None), _statements(bindparam("service"))
 
 
 @dataclass(frozen=True)

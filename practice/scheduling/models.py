@@ -72,10 +72,11 @@ class TimeOff(PractitionersRow, db.Model):
     note: Mapped[str] = mapped_column(String(200), default="")
 
 
-def hours_set(
-    model: type[WeeklyHours] | type[DateOverride], practitioner_id: int, service_id: int | None
-) -> ColumnElement[bool]:
-    """Selects one set of hours: a service's own (its id), or the general ones (None)."""
+def hours_set(model, practitioner_id, service_id) -> ColumnElement[bool]:
+    """Selects one set of hours: a service's own (its id), or the general ones (None).
+
+    `model` is WeeklyHours or DateOverride, or their table's columns; the ids may be bound parameters.
+    """
     # `service_id == None` would also read IS NULL, but spelled out the two sets can't be confused.
     owner = model.service_id.is_(None) if service_id is None else model.service_id == service_id
     return and_(model.practitioner_id == practitioner_id, owner)

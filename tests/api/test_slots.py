@@ -7,7 +7,11 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import update
 
+from practice.accounts.models import Practice
+from practice.api import views
+from practice.extensions import db
 from practice.timeformats import parse_instant
 from tests.factories import make_practitioner, make_service, make_weekly_hours, service_path
 
@@ -223,3 +227,19 @@ def test_a_refusal_carries_no_etag(client, offer):
 
     assert response.status_code == 400
     assert "ETag" not in response.headers
+
+
+def test_a_kept_answer_drops_a_time_once_it_comes_within_the_notice(any_app, client, offer, monkeypatch):
+    day = soon(PRACTICE_ZONE)
+    first_start = datetime.combine(day, time(OPEN_HOURS[0]), ZoneInfo(PRACTICE_ZONE)).astimezone(timezone.utc)
+    notice = timedelta(hours=2)
+    with any_app.app_context():
+        db.session.execute(update(Practice).values(min_notice_minutes=120))
+        db.session.commit()
+    monkeypatch.setattr(views, "_now", lambda: first_start - notice)
+    assert len(api_slots(client, offer.id, day, day, PRACTICE_ZONE)) == len(OPEN_HOURS)
+
+    monkeypatch.setattr(views, "_now", lambda: first_start - notice + timedelta(microseconds=1))
+    later = api_slots(client, offer.id, day, day, PRACTICE_ZONE)
+
+    assert len(later) == len(OPEN_HOURS) - 1

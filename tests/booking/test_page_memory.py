@@ -4,9 +4,11 @@ from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import session
 from sqlalchemy import event, text
 
 from practice.booking import pages
+from practice.catalog.models import Service
 from practice.extensions import db
 from practice.scheduling.models import WeeklyHours
 from tests.factories import make_booking, make_practitioner, make_service, make_weekly_hours, service_path
@@ -70,6 +72,7 @@ def test_a_kept_page_costs_one_query_and_is_the_same_page(site, client):
     again = client.get(path)
 
     assert len(statements) == 1
+    assert "Set-Cookie" not in first.headers
     assert again.get_data() == first.get_data()
     assert again.headers["ETag"] == first.headers["ETag"]
     assert client.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
@@ -94,8 +97,6 @@ def test_new_hours_and_a_booking_are_shown_at_once(site, client):
         db.session.commit()
     widened = times_count(client.get(path).get_data(as_text=True))
     with app.app_context():
-        from practice.catalog.models import Service
-
         tomorrow = datetime.now(ZoneInfo(ZONE)).date() + timedelta(days=1)
         while tomorrow.weekday() > 4:
             tomorrow += timedelta(days=1)
@@ -116,6 +117,24 @@ def test_someone_with_a_session_gets_a_page_of_their_own(site, client):
     client.set_cookie("session", "anything")
 
     statements = statements_while(app, lambda: client.get(path))
+
+    assert len(statements) > 1
+
+
+def test_a_page_that_wrote_to_the_session_is_not_kept(site, client, monkeypatch):
+    app, service_id, path, _ = site
+    real_render = pages.render_times
+
+    def render_with_a_token(*args, **kwargs):
+        session["csrf_token"] = "this visitor's"
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(pages, "render_times", render_with_a_token)
+    client.get(path)
+    monkeypatch.setattr(pages, "render_times", real_render)
+    fresh = app.test_client()
+
+    statements = statements_while(app, lambda: fresh.get(path))
 
     assert len(statements) > 1
 
