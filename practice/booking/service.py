@@ -257,24 +257,23 @@ def book(
     return booking
 
 
-def _upcoming_bookings_of(practice_id: int, email: str, now: datetime):
-    """The address's bookings at the practice that still hold a time ahead."""
-    return (
-        select(Booking)
-        .join(Client, Booking.client_id == Client.id)
-        .where(
-            Booking.practice_id == practice_id,
-            Client.practice_id == practice_id,
-            Client.email == normalised_email(email),
-            Booking.occupies_time_at(now),
-            Booking.starts_at > now,
-        )
-    )
+def _upcoming_bookings_of(client_id: int, now: datetime):
+    """The client's bookings that still hold a time ahead."""
+    return select(Booking).where(Booking.client_id == client_id, Booking.occupies_time_at(now), Booking.starts_at > now)
+
+
+def _client_id(practice_id: int, email: str) -> int | None:
+    # Found by the client's own unique key first: asked in one join, PostgreSQL may scan every
+    # booking of the practice when its statistics say clients are few.
+    return db.session.scalar(select(Client.id).where(Client.practice_id == practice_id, Client.email == normalised_email(email)))
 
 
 def upcoming_bookings_of(practice_id: int, email: str, now: datetime) -> list[Booking]:
     """The address's bookings at the practice still to come and still active, soonest first."""
-    return list(db.session.scalars(_upcoming_bookings_of(practice_id, email, now).order_by(Booking.starts_at, Booking.id)))
+    client_id = _client_id(practice_id, email)
+    if client_id is None:
+        return []
+    return list(db.session.scalars(_upcoming_bookings_of(client_id, now).order_by(Booking.starts_at, Booking.id)))
 
 
 def _check_active_limit(practice: Practice, email: str, now: datetime) -> None:
@@ -286,7 +285,10 @@ def _check_active_limit(practice: Practice, email: str, now: datetime) -> None:
     limit = practice.max_active_bookings_per_email
     if not limit:
         return
-    count = db.session.scalar(select(func.count()).select_from(_upcoming_bookings_of(practice.id, email, now).subquery()))
+    client_id = _client_id(practice.id, email)
+    if client_id is None:
+        return
+    count = db.session.scalar(select(func.count()).select_from(_upcoming_bookings_of(client_id, now).subquery()))
     if count >= limit:
         if practice.contact_email:
             contact = _(
@@ -310,15 +312,11 @@ def _confirms_email_first(practice: Practice, email: str) -> bool:
     """Whether a booking by this address waits for it to be confirmed: the practice asks, and the client is new."""
     if not practice.confirm_new_client_email:
         return False
+    client_id = _client_id(practice.id, email)
+    if client_id is None:
+        return True
     known = db.session.scalar(
-        select(Booking.id)
-        .join(Client, Booking.client_id == Client.id)
-        .where(
-            Client.practice_id == practice.id,
-            Client.email == normalised_email(email),
-            Booking.status.in_(CONFIRMED_BEFORE),
-        )
-        .limit(1)
+        select(Booking.id).where(Booking.client_id == client_id, Booking.status.in_(CONFIRMED_BEFORE)).limit(1)
     )
     return known is None
 
