@@ -74,20 +74,23 @@ def _begin_sqlite(connection):
 
 @event.listens_for(Engine, "commit")
 def _commit_then_end_turn(connection):
-    if sqlite_writers.TURN in connection.info:
-        # This event comes before SQLAlchemy's own commit, which then finds nothing left to do:
-        # the next writer is let in once the commit is on disk, not while it is being written.
-        try:
-            connection.connection.dbapi_connection.commit()
-        finally:
-            sqlite_writers.end_turn(connection.info)
+    _end_transaction_then_turn(connection, "commit")
 
 
 @event.listens_for(Engine, "rollback")
 def _rollback_then_end_turn(connection):
+    _end_transaction_then_turn(connection, "rollback")
+
+
+def _end_transaction_then_turn(connection, ending: str) -> None:
+    """Commit or roll back a writer's transaction, then let the next writer in.
+
+    These events come before SQLAlchemy's own commit or rollback, which then find nothing left
+    to do: the next writer starts once this one's commit is on disk, not while it is written.
+    """
     if sqlite_writers.TURN in connection.info:
         try:
-            connection.connection.dbapi_connection.rollback()
+            getattr(connection.connection.dbapi_connection, ending)()
         finally:
             sqlite_writers.end_turn(connection.info)
 
