@@ -60,7 +60,6 @@ import random  # noqa: E402
 import re  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
-import socket  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
@@ -89,6 +88,7 @@ from practice.extensions import db  # noqa: E402
 from practice.notifications.models import OutboxMessage, OutboxStatus  # noqa: E402
 from practice.scheduling.models import TimeOff, WeeklyHours  # noqa: E402
 from practice.timeformats import days_window, instant_in_zone  # noqa: E402
+from tests.notifications.support import free_port  # noqa: E402
 from tests.postgres_server import PostgresUnavailable, throwaway_postgres  # noqa: E402
 
 BIN = PROJECT / ".venv" / "bin"
@@ -197,12 +197,6 @@ class Site(NamedTuple):
 
 
 # --- Processes ---------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

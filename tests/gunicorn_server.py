@@ -2,7 +2,6 @@
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,12 +15,6 @@ GUNICORN = Path(sys.executable).parent / "gunicorn"
 
 class GunicornUnavailable(Exception):
     """Why gunicorn could not serve, in one line."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextmanager

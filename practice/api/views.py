@@ -137,7 +137,7 @@ def create_booking():
         problems.update(invalid.field_errors)
     if problems:
         return error_response(422, "Some details need another look.", problems)
-    if service.published_service_by_id(service_id) is None:
+    if service.published_offer(service_id) is None:
         return error_response(404, "No published service has that id.")
     try:
         booking = service.book(service_id=service_id, start=start, client=client, now=_now(), from_client=True)

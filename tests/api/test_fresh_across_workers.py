@@ -25,7 +25,8 @@ import pytest
 
 from practice.extensions import db
 from tests.factories import PASSWORD, make_practitioner, make_service, make_weekly_hours, service_path
-from tests.gunicorn_server import GunicornUnavailable, free_port, gunicorn_serving
+from tests.gunicorn_server import GunicornUnavailable, gunicorn_serving
+from tests.notifications.support import free_port
 
 PRACTICE_ZONE = "Europe/London"
 OPEN_HOURS = {f"{hour:02d}:00" for hour in range(9, 17)}  # Monday to Friday, 09:00–17:00, hour-long sessions
